@@ -1,0 +1,224 @@
+"""The records ingest keeps: one pydantic model per concept, validated on the way in and out.
+
+Everything written to a snapshot or export goes through these models, and the JSON Schema that
+`ingest schema` publishes is generated from them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from ingest.normalize import clean_text
+
+SCHEMA_VERSION = "1"
+
+
+def _parse_moment(value: Any) -> Any:
+    """ISO strings of length 10 are dates, longer ones datetimes; pydantic alone would make
+    "2025-04-10" a midnight datetime, which claims a precision the source never gave."""
+    if isinstance(value, str):
+        text = value.strip()
+        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    return value
+
+
+def _require_aware(value: date | datetime | None) -> date | datetime | None:
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise ValueError("a datetime must carry its UTC offset (Japan time is +09:00)")
+    return value
+
+
+Moment = Annotated[date | datetime | None, BeforeValidator(_parse_moment)]
+CleanText = Annotated[str, BeforeValidator(lambda v: clean_text(v) if isinstance(v, str) else v)]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=True)
+
+
+class Category(StrEnum):
+    """The reference document's three headings, i.e. how an overseas researcher can take part."""
+
+    AFFILIATED_OVERSEAS = "affiliated-overseas"
+    MOVING_TO_JAPAN = "moving-to-japan"
+    MEMBER_OF_JAPANESE_TEAM = "member-of-japanese-team"
+
+
+class Precision(StrEnum):
+    MINUTE = "minute"
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+
+
+class CallStatus(StrEnum):
+    DATED = "dated"  # at least one of opens/closes is known
+    TBD = "tbd"  # the source says the dates are still to be decided
+    VARIES = "varies"  # dates depend on sub-programs ("Depends on programs")
+    CLOSED = "closed"  # the source says the call has closed
+    UNPARSED = "unparsed"  # the text names a call but no date could be read from it
+
+
+class CallPeriod(Record):
+    """One call for proposals: the text as printed and its normalized dates in Japan time."""
+
+    label: CleanText | None = Field(None, description="What the call is, as printed ('2025 call for proposals').")
+    raw: CleanText = Field(description="The call's text exactly as extracted (after text normalization).")
+    opens: Moment = Field(None, description="ISO 8601: a date, or a datetime with +09:00 when a time is given.")
+    closes: Moment = Field(None, description="ISO 8601: a date, or a datetime with +09:00 when a time is given.")
+    opens_precision: Precision | None = None
+    closes_precision: Precision | None = None
+    status: CallStatus = CallStatus.UNPARSED
+    warnings: list[str] = Field(default_factory=list, description="Doubts found while parsing (e.g. weekday mismatch).")
+
+    _aware_opens = field_validator("opens")(_require_aware)
+    _aware_closes = field_validator("closes")(_require_aware)
+
+
+class Contact(Record):
+    email: str | None = None
+    label: CleanText | None = Field(None, description="Who the address is for, as printed.")
+    phone: str | None = None
+    address: CleanText | None = None
+    rebuilt: bool = Field(False, description="True when the address was rebuilt from an obfuscated form.")
+
+    @field_validator("email")
+    @classmethod
+    def _email_shape(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = clean_text(value).lower()
+        local, at, domain = value.partition("@")
+        if not (local and at and "." in domain):
+            raise ValueError(f"not an e-mail address: {value!r}")
+        return value
+
+
+class Provenance(Record):
+    """Where a record (or the part of it merged from one source) came from."""
+
+    source: str = Field(description="Source id from sources/sources.toml.")
+    url: str | None = Field(None, description="The page fetched, for website sources.")
+    pages: list[int] = Field(default_factory=list, description="PDF page numbers (1-based) the record spans.")
+    content_sha256: str
+    extracted_at: datetime
+    fields: list[str] = Field(default_factory=list, description="The record fields this source supplied.")
+    stale: bool = Field(False, description="True when carried forward from an earlier run because the source failed.")
+    last_verified: datetime | None = Field(None, description="When the source last gave this data successfully.")
+
+
+class Program(Record):
+    """One funding program, identified by a stable id that survives wording and website changes."""
+
+    id: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+    name: CleanText
+    agencies: list[str] = Field(default_factory=list, description="Agency acronyms, e.g. JST, AMED, JSPS, HFSPO.")
+    categories: list[Category] = Field(default_factory=list)
+    summary: CleanText = ""
+    eligibility: CleanText = Field("", description="Who may apply and on what conditions.")
+    notes: list[CleanText] = Field(default_factory=list, description="Advice and disclaimers printed with it.")
+    website: str | None = None
+    links: list[str] = Field(default_factory=list)
+    contacts: list[Contact] = Field(default_factory=list)
+    calls: list[CallPeriod] = Field(default_factory=list)
+    provenance: list[Provenance] = Field(default_factory=list)
+
+    @field_validator("provenance")
+    @classmethod
+    def _has_source(cls, value: list[Provenance]) -> list[Provenance]:
+        if not value:
+            raise ValueError("a program record must say where it came from")
+        return value
+
+
+# Fields that describe the extraction rather than the program: never part of a diff.
+VOLATILE_FIELDS = frozenset({"provenance"})
+
+
+class ChangeCategory(StrEnum):
+    DEADLINE = "deadline"
+    ELIGIBILITY = "eligibility"
+    CONTACT = "contact"
+    WEBSITE = "website"
+    ADDED = "added"
+    REMOVED = "removed"
+    OTHER = "other"
+    EXTRACTION = "extraction"  # a field the extractor could no longer find: a problem, not a removal
+    CONFLICT = "conflict"  # two sources disagree on a review-worthy field
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Evidence(Record):
+    """The raw text a value came from, so a reviewer can check it without opening the source."""
+
+    source: str
+    url: str | None = None
+    pages: list[int] = Field(default_factory=list)
+    text: str = ""
+
+
+class Change(Record):
+    """One reviewable difference between two snapshots of a program."""
+
+    id: str = Field(description="Stable: a hash of program, field, old and new values.")
+    program: str
+    program_name: str = ""
+    category: ChangeCategory
+    field: str = Field(description="Dotted path inside the record, e.g. calls[2025 call for proposals].closes.")
+    old: Any = None
+    new: Any = None
+    review: bool
+    severity: Severity = Severity.LOW
+    detail: str = ""
+    old_evidence: list[Evidence] = Field(default_factory=list)
+    new_evidence: list[Evidence] = Field(default_factory=list)
+
+
+class SourceStatus(StrEnum):
+    OK = "ok"  # fetched or read and extracted now
+    NOT_MODIFIED = "not-modified"  # the server answered 304; stored bytes re-extracted
+    FAILED = "failed"  # nothing usable this run; earlier records carried forward as stale
+
+
+class SourceResult(Record):
+    """What happened to one source in one run."""
+
+    id: str
+    kind: str
+    location: str
+    status: SourceStatus
+    error: str | None = None
+    error_kind: str | None = None
+    content_sha256: str | None = None
+    content_type: str | None = None
+    bytes: int | None = None
+    final_url: str | None = None
+    redirects: list[str] = Field(default_factory=list)
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_at: datetime | None = None
+    records: int = 0
+    stale_records: int = 0
+
+
+class Manifest(Record):
+    """snapshots/<name>/manifest.json: what a snapshot was made from."""
+
+    snapshot: str
+    created_at: datetime
+    tool_version: str
+    schema_version: str = SCHEMA_VERSION
+    previous: str | None = None
+    sources: list[SourceResult]
+    records_sha256: str
+    programs: int

@@ -1,0 +1,64 @@
+"""Pure text helpers shared by the extractors, the models and the differ.
+
+`clean_text` is what every stored string goes through; `canonical_text` is the stricter form the
+differ compares, so that wrapping, whitespace, quote and dash styles and full-width forms never
+count as a change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from typing import Any
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_HSPACE = re.compile(r"[^\S\n]+")
+_QUOTES = str.maketrans({c: "'" for c in "‘’‚‛′`´"} | {c: '"' for c in "“”„‟″«»"})
+# Hyphen, non-breaking hyphen, figure dash, en and em dash, minus, small/full-width forms, katakana long
+# vowel misused as a dash is NOT folded: it is a letter in Japanese words.
+_DASHES = re.compile(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
+_TILDES = re.compile(r"[\u301c\uff5e\u223c]")  # wave dash, full-width tilde, tilde operator
+
+
+def clean_text(text: str) -> str:
+    """NFKC, invisible characters removed, runs of spaces collapsed, lines trimmed, blank lines dropped."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = (_HSPACE.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def canonical_text(text: str) -> str:
+    """The form two strings are compared in: cosmetic differences removed."""
+    text = clean_text(text).translate(_QUOTES)
+    text = _TILDES.sub("~", _DASHES.sub("-", text))
+    text = re.sub(r"\s*-\s*(?=\d)|(?<=\d)\s*-\s*", "-", text)  # "10 - 12" and "10-12" are the same range
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def canonical(value: Any) -> Any:
+    """Apply `canonical_text` to every string inside a JSON-like value."""
+    if isinstance(value, str):
+        return canonical_text(value)
+    if isinstance(value, dict):
+        return {key: canonical(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [canonical(item) for item in value]
+    return value
+
+
+def slugify(text: str) -> str:
+    """A lower-case ASCII slug: 'Interstellar Initiative' -> 'interstellar-initiative'."""
+    text = unicodedata.normalize("NFKD", clean_text(text)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def canonical_json(value: Any) -> str:
+    """Deterministic JSON for hashing and for files kept in git."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=2, default=str) + "\n"
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
