@@ -222,3 +222,21 @@ class Manifest(Record):
     sources: list[SourceResult]
     records_sha256: str
     programs: int
+
+
+class Export(Record):
+    """The document `ingest export` writes: the latest snapshot's records in one normalized file."""
+
+    schema_version: str = SCHEMA_VERSION
+    snapshot: str
+    created_at: datetime
+    sources: list[SourceResult]
+    records: list[Program]
+
+
+def export_schema() -> dict[str, Any]:
+    """JSON Schema of the export document, generated from the models (published as schema/)."""
+    schema = Export.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"https://github.com/ingest-funding/ingest/schema/export-v{SCHEMA_VERSION}.json"
+    return schema

@@ -1,0 +1,77 @@
+"""Program identity: the stable id of a record, and the agencies behind a host name.
+
+The rules are data (catalogue.toml) so that a renamed program is one edited line, not code.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from urllib.parse import urlsplit
+
+from ingest.normalize import clean_text, slugify
+
+# Words that change every edition and must not leak into a derived id.
+_VOLATILE = re.compile(r"\b(?:FY\s?\d{4}|\d{4}|fiscal year|call for \w+)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class KnownProgram:
+    id: str
+    name: str
+    patterns: tuple[re.Pattern[str], ...]
+    agency: str | None = None
+
+    def matches(self, title: str, agencies: list[str]) -> bool:
+        if self.agency is not None and self.agency not in agencies:
+            return False
+        return any(pattern.search(title) for pattern in self.patterns)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    programs: tuple[KnownProgram, ...]
+    agency_hosts: dict[str, str]
+
+    def identify(self, title: str, agencies: list[str]) -> str:
+        """The stable id for a program titled `title` run by `agencies`."""
+        title = clean_text(title).replace("\n", " ")
+        for program in self.programs:
+            if program.matches(title, agencies):
+                return program.id
+        return derive_id(title)
+
+    def known_ids(self) -> set[str]:
+        return {program.id for program in self.programs}
+
+    def agency_for_url(self, url: str) -> str | None:
+        host = (urlsplit(url).hostname or "").lower()
+        for domain, agency in self.agency_hosts.items():
+            if host == domain or host.endswith("." + domain):
+                return agency
+        return None
+
+
+def derive_id(title: str) -> str:
+    """An id for a program the catalogue does not know: its acronym in parentheses, else its title."""
+    acronyms = re.findall(r"\(([A-Z][A-Za-z0-9-]{1,15})\)", title)
+    base = acronyms[-1] if acronyms else _VOLATILE.sub(" ", title)
+    return slugify(base)[:60].strip("-") or "program"
+
+
+@cache
+def load_catalogue() -> Catalogue:
+    data = tomllib.loads(resources.files("ingest").joinpath("catalogue.toml").read_text("utf-8"))
+    programs = tuple(
+        KnownProgram(
+            id=entry["id"],
+            name=entry["name"],
+            patterns=tuple(re.compile(p, re.IGNORECASE) for p in entry["match"]),
+            agency=entry.get("agency"),
+        )
+        for entry in data["program"]
+    )
+    return Catalogue(programs=programs, agency_hosts=dict(data["agencies"]))

@@ -1,0 +1,148 @@
+"""Compare two sets of program records field by field and say which changes need review.
+
+Programs are matched by id. Each record is first put in comparable form: volatile fields dropped,
+every string canonicalised (so wrapping, whitespace, quote/dash styles and full-width forms are
+not changes), and lists keyed by identity (contacts by address, calls by label, string lists as
+sets) so that a reordering is not a change either. deepdiff then walks the two forms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from deepdiff import DeepDiff
+from deepdiff.model import DiffLevel
+
+from ingest.models import VOLATILE_FIELDS, Change, ChangeCategory, Program
+from ingest.normalize import canonical
+
+# Which top-level field a change falls under decides its category (and so whether it needs review).
+FIELD_CATEGORIES: dict[str, ChangeCategory] = {
+    "calls": ChangeCategory.DEADLINE,
+    "eligibility": ChangeCategory.ELIGIBILITY,
+    "contacts": ChangeCategory.CONTACT,
+    "website": ChangeCategory.WEBSITE,
+    "links": ChangeCategory.WEBSITE,
+}
+_SET_FIELDS = ("agencies", "categories", "links", "notes")
+
+
+def diff_programs(old: Iterable[Program], new: Iterable[Program]) -> list[Change]:
+    """Every change from `old` to `new`, programs in id order, fields in record order."""
+    before = {program.id: program for program in old}
+    after = {program.id: program for program in new}
+    changes: list[Change] = []
+    for program_id in sorted(before.keys() | after.keys()):
+        if program_id not in after:
+            changes.append(_whole(before[program_id], ChangeCategory.REMOVED))
+        elif program_id not in before:
+            changes.append(_whole(after[program_id], ChangeCategory.ADDED))
+        else:
+            changes.extend(diff_program(before[program_id], after[program_id]))
+    return changes
+
+
+def diff_program(old: Program, new: Program) -> list[Change]:
+    left, right = comparable(old), comparable(new)
+    changes: list[Change] = []
+    for field in left:
+        if field not in FIELD_CATEGORIES or left[field] in (None, {}, ""):
+            continue
+        if right[field] in (None, {}, ""):
+            # Present before, absent now: the extractor lost it. Never report that as a removal.
+            changes.append(
+                make_change(
+                    new,
+                    ChangeCategory.EXTRACTION,
+                    field,
+                    left[field],
+                    None,
+                    detail=f"'{field}' was no longer found by the extractor; check the source's layout",
+                )
+            )
+            right[field] = left[field]  # so the same loss is not reported again leaf by leaf
+    result = DeepDiff(left, right, view="tree", verbose_level=2)
+    for level in _leaves(result):
+        path = level.path(output_format="list")
+        field = path[0]
+        category = FIELD_CATEGORIES.get(field, ChangeCategory.OTHER)
+        old_value = None if _absent(level.t1) else level.t1
+        new_value = None if _absent(level.t2) else level.t2
+        if field in _SET_FIELDS and len(path) == 2:  # set members: report the member, not its marker
+            old_value, new_value = (path[1] if value is not None else None for value in (old_value, new_value))
+        changes.append(make_change(new, category, _field_name(path), old_value, new_value))
+    return changes
+
+
+def comparable(program: Program) -> dict[str, Any]:
+    """The record as the differ sees it."""
+    data = canonical(program.model_dump(mode="json", exclude=set(VOLATILE_FIELDS) | {"id"}))
+    for field in _SET_FIELDS:
+        data[field] = {item: True for item in data[field]}
+    data["contacts"] = {(c["email"] or c["label"] or f"#{i}"): c for i, c in enumerate(data["contacts"])}
+    data["calls"] = _keyed_calls(data["calls"])
+    return data
+
+
+def _keyed_calls(calls: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    keyed: dict[str, dict[str, Any]] = {}
+    for index, call in enumerate(calls):
+        key = call["label"] or f"#{index + 1}"
+        while key in keyed:
+            key = f"{key} #{index + 1}"
+        keyed[key] = {k: v for k, v in call.items() if k != "label"}
+    return keyed
+
+
+def make_change(
+    program: Program,
+    category: ChangeCategory,
+    field: str,
+    old: Any,
+    new: Any,
+    *,
+    detail: str = "",
+) -> Change:
+    return Change(
+        id=change_id(program.id, field, old, new),
+        program=program.id,
+        program_name=program.name,
+        category=category,
+        field=field,
+        old=old,
+        new=new,
+        review=category is not ChangeCategory.OTHER,
+        detail=detail,
+    )
+
+
+def change_id(program: str, field: str, old: Any, new: Any) -> str:
+    """The same change seen again (in another run or report) has the same id."""
+    blob = json.dumps([program, field, old, new], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def _whole(program: Program, category: ChangeCategory) -> Change:
+    value = program.name
+    old, new = (value, None) if category is ChangeCategory.REMOVED else (None, value)
+    return make_change(program, category, "", old, new)
+
+
+def _leaves(result: DeepDiff) -> list[DiffLevel]:
+    levels: list[DiffLevel] = [level for kind in result.tree for level in result.tree[kind]]
+    return sorted(levels, key=lambda level: level.path())
+
+
+def _absent(value: Any) -> bool:
+    return type(value).__name__ == "NotPresent"
+
+
+def _field_name(path: list[Any]) -> str:
+    """['calls', '2025 call for proposals', 'closes'] → 'calls[2025 call for proposals].closes'."""
+    name = str(path[0])
+    for part in path[1:]:
+        name += f"[{part}]" if path[0] in ("calls", "contacts", *_SET_FIELDS) and part == path[1] else f".{part}"
+    return name

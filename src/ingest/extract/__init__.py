@@ -1,0 +1,54 @@
+"""Documents → program records. Pure: no network, no writes.
+
+`extract_file` picks the extractor from the bytes themselves (a PDF is a PDF whatever its name).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from ingest.errors import EmptyExtractError, ExtractError
+from ingest.extract.pdf import read_pdf
+from ingest.extract.reference import parse_reference
+from ingest.models import Program
+from ingest.normalize import sha256_bytes
+
+
+def is_pdf(data: bytes) -> bool:
+    return b"%PDF-" in data[:1024]
+
+
+def extract_pdf(
+    data: bytes, *, name: str, source_id: str, extracted_at: datetime | None = None
+) -> list[Program]:
+    """Program records from a reference-document PDF; EmptyExtractError when it holds none."""
+    pdf = read_pdf(data, name)
+    programs = parse_reference(
+        pdf, source_id=source_id, content_sha256=sha256_bytes(data), extracted_at=extracted_at
+    )
+    if not programs:
+        characters = sum(len(line.text) for line in pdf.lines)
+        raise EmptyExtractError(
+            f"{name}: the PDF opened ({pdf.pages} pages, {characters} characters of text) "
+            "but no funding program could be found in it"
+        )
+    return programs
+
+
+def extract_file(path: Path, *, source_id: str | None = None, url: str | None = None) -> list[Program]:
+    """Records from a saved document: a PDF, or (with `url`) an HTML page as if fetched from it."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ExtractError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ExtractError(f"{path}: is a directory, not a document") from None
+    except OSError as error:
+        raise ExtractError(f"{path}: cannot be read ({error.strerror})") from None
+    source = source_id or path.stem
+    if is_pdf(data) or url is None:
+        return extract_pdf(data, name=str(path), source_id=source)
+    from ingest.extract.html import extract_html  # the website extractors are only needed for pages
+
+    return extract_html(data, url=url, source_id=source).programs

@@ -1,0 +1,110 @@
+"""sources/sources.toml → validated source declarations (a discriminated union on `kind`)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ingest.catalogue import load_catalogue
+from ingest.errors import ConfigError
+
+SOURCES_FILE = "sources.toml"
+
+
+class _Source(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+    programs: list[str] = Field(description="Ids of the programs this source covers (catalogue.toml).")
+    min_records: int = Field(1, ge=0, description="Fewer records than this is an extraction failure.")
+
+    @field_validator("programs")
+    @classmethod
+    def _known_programs(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - load_catalogue().known_ids())
+        if unknown:
+            raise ValueError(f"unknown program ids {unknown}; known ids are listed in catalogue.toml")
+        return value
+
+
+class PdfSource(_Source):
+    """A reference-document PDF kept in the sources folder."""
+
+    kind: Literal["pdf"]
+    path: str = Field(description="File name, relative to the sources folder.")
+
+    @property
+    def location(self) -> str:
+        return self.path
+
+
+class FollowRule(BaseModel):
+    """Follow-up pages linked from a program page (e.g. this year's call page), found by pattern."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pattern: str = Field(description="Regular expression matched against absolute link URLs.")
+    limit: int = Field(3, ge=1, le=20)
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as error:
+            raise ValueError(f"not a valid regular expression: {error}") from None
+        return value
+
+
+class HtmlSource(_Source):
+    """A program web page, fetched politely on every run."""
+
+    kind: Literal["html"]
+    url: str = Field(pattern=r"^https?://")
+    site: str = Field(description="Site family: jst, amed, jsps, hfsp (picks the extractor).")
+    allowed_domains: list[str] = Field(description="A redirect outside these domains is refused.")
+    follow: list[FollowRule] = Field(default_factory=list)
+
+    @property
+    def location(self) -> str:
+        return self.url
+
+
+Source = Annotated[PdfSource | HtmlSource, Field(discriminator="kind")]
+
+
+class SourceList(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: list[Source]
+
+    @field_validator("source")
+    @classmethod
+    def _unique_ids(cls, value: list[PdfSource | HtmlSource]) -> list[PdfSource | HtmlSource]:
+        seen: set[str] = set()
+        for source in value:
+            if source.id in seen:
+                raise ValueError(f"source id {source.id!r} is declared twice")
+            seen.add(source.id)
+        return value
+
+
+def load_sources(folder: Path) -> list[PdfSource | HtmlSource]:
+    """The declared sources; ConfigError naming the file and the first problem."""
+    path = folder / SOURCES_FILE
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file (is --sources pointing at the sources folder?)") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    try:
+        return SourceList.model_validate(data).source
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(f"{path}: {where}: {first['msg']}") from None
