@@ -1,0 +1,581 @@
+"""Polite HTTP fetching of program pages.
+
+One `Fetcher` per run holds one requests.Session. It identifies itself honestly, obeys robots.txt,
+sends at most one request at a time to a host and spaces them by `min_interval`, retries transient
+failures with backoff (honouring Retry-After), revalidates with the server's own validators, follows
+redirects itself so that every hop is recorded and checked against the source's allowed domains,
+and caps the bytes it reads. Every failure is a `FetchError` whose `kind` is one of `ERROR_KINDS`.
+
+`rewrite_hosts` sends requests for a host to a mirror (http://host:port) while everything reported
+keeps the original host names: tests run the whole stack against local servers this way.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http import HTTPStatus
+from types import TracebackType
+from typing import Any, Self, cast
+from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.robotparser import RobotFileParser
+
+import requests
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+from urllib3.exceptions import ConnectTimeoutError as Urllib3ConnectTimeout
+from urllib3.exceptions import HTTPError as Urllib3HTTPError
+from urllib3.exceptions import (
+    InvalidHeader,
+    NameResolutionError,
+    NewConnectionError,
+    ReadTimeoutError,
+)
+from urllib3.exceptions import SSLError as Urllib3SSLError
+from urllib3.response import BaseHTTPResponse
+from urllib3.util.retry import Retry
+
+from ingest import __version__
+from ingest.errors import FetchError
+
+ERROR_KINDS = frozenset(
+    {
+        "dns",
+        "connection",
+        "timeout",
+        "tls",
+        "http-4xx",
+        "http-5xx",
+        "robots-disallowed",
+        "redirected-away",
+        "redirect-loop",
+        "too-large",
+        "content-type",
+        "empty",
+    }
+)
+
+DEFAULT_USER_AGENT = f"ingest/{__version__} (+https://github.com/ingest-funding/ingest)"
+ROBOTS_AGENT = "ingest"  # the product token robots.txt groups are matched against
+MAX_REDIRECTS = 10
+ROBOTS_MAX_REDIRECTS = 5  # RFC 9309 §2.3.1.2: follow at least five
+ROBOTS_MAX_BYTES = 512_000  # RFC 9309 §2.5: parse at least 500 KiB
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# 429 and the transient 5xx; 501 Not Implemented and 505 HTTP Version Not Supported never heal.
+RETRY_STATUSES = frozenset({429, *range(500, 600)} - {501, 505})
+CHUNK_BYTES = 64 * 1024
+
+
+class FetchSettings(BaseModel):
+    """How the fetcher behaves; the defaults are the polite production values."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    connect_timeout: float = Field(10, gt=0)
+    read_timeout: float = Field(30, gt=0, description="Longest wait for the next bytes, not the whole body.")
+    retries: int = Field(3, ge=0, description="Retries after connection errors, timeouts, 429 and 5xx.")
+    backoff_factor: float = Field(0.5, ge=0)
+    max_retry_after: float = Field(60, ge=0, description="Cap on a server's Retry-After wait, in seconds.")
+    min_interval: float = Field(1.0, ge=0, description="Seconds between two requests to the same host.")
+    max_bytes: int = Field(5_000_000, gt=0)
+    user_agent: str = DEFAULT_USER_AGENT
+    respect_robots: bool = True
+    rewrite_hosts: dict[str, str] = Field(
+        default_factory=dict,
+        description='Host (or host:port) -> mirror "host:port", fetched over http; reports keep the host.',
+    )
+    max_workers: int = Field(4, ge=1)
+
+    @field_validator("rewrite_hosts")
+    @classmethod
+    def _mirrors_are_plain_and_distinct(cls, value: dict[str, str]) -> dict[str, str]:
+        for host, mirror in value.items():
+            if "/" in host or "/" in mirror:
+                raise ValueError(f"rewrite_hosts wants host names, not URLs: {host!r} -> {mirror!r}")
+        mirrors = [mirror.lower() for mirror in value.values()]
+        if len(set(mirrors)) != len(mirrors):
+            raise ValueError("two hosts in rewrite_hosts share a mirror, so answers could not be mapped back")
+        return {host.lower(): mirror.lower() for host, mirror in value.items()}
+
+
+@dataclass
+class Validators:
+    """The server's own cache validators from the previous successful fetch."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass
+class FetchRequest:
+    """One page to fetch. Redirects may only lead to hosts within `allowed_domains` (or subdomains);
+    an empty list means the requested URL's own host."""
+
+    url: str
+    allowed_domains: list[str]
+    validators: Validators | None = None
+    accept: tuple[str, ...] = ("text/html", "application/xhtml+xml", "application/pdf")
+
+
+@dataclass
+class FetchResult:
+    """What one fetch gave. URLs always use the original host names, never a mirror's."""
+
+    url: str
+    final_url: str
+    status: int
+    content: bytes | None  # None on 304: the caller reuses its stored bytes
+    content_type: str | None
+    etag: str | None
+    last_modified: str | None
+    redirects: list[str]  # the URL each redirect led to, in order; the last one is final_url
+    fetched_at: datetime
+    not_modified: bool
+
+
+class Fetcher:
+    """Fetches pages politely; one instance per run (robots.txt is read once per host per instance)."""
+
+    def __init__(self, settings: FetchSettings) -> None:
+        self._settings = settings
+        self._rewriter = _HostRewriter(settings.rewrite_hosts)
+        self._session = _make_session(settings)
+        self._hosts: dict[str, _HostState] = {}
+        self._hosts_lock = threading.Lock()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self._session.close()
+
+    def fetch(self, request: FetchRequest) -> FetchResult:
+        """Fetch one page, following redirects; raise FetchError (with a `kind`) when it cannot."""
+        allowed = request.allowed_domains or [_host_name(request.url)]
+        headers = _request_headers(request)
+        redirects: list[str] = []
+        current = request.url
+        for _ in range(MAX_REDIRECTS + 1):
+            reply = self._fetch_hop(current, headers, request.accept)
+            if reply.location is None:
+                return _result(request, current, redirects, reply)
+            current = self._redirect_target(request.url, current, reply.location, allowed)
+            redirects.append(current)
+        raise FetchError(
+            f"{request.url}: more than {MAX_REDIRECTS} redirects (a redirect loop?), the last to {current}",
+            "redirect-loop",
+        )
+
+    def fetch_all(self, requests_: list[FetchRequest]) -> list[FetchResult | FetchError]:
+        """Fetch many pages, different hosts in parallel, each host's pages one after another.
+
+        Results come back in the order of the requests; a failure is returned, not raised.
+        """
+        results: list[FetchResult | FetchError | None] = [None] * len(requests_)
+        by_host: dict[str, list[int]] = {}
+        for index, request in enumerate(requests_):
+            by_host.setdefault(_host_key(request.url), []).append(index)
+
+        def fetch_host(indexes: list[int]) -> None:
+            for index in indexes:
+                try:
+                    results[index] = self.fetch(requests_[index])
+                except FetchError as error:
+                    results[index] = error
+
+        # One task per host, so no worker sits waiting on another worker's host lock.
+        workers = max(1, min(self._settings.max_workers, len(by_host)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest-fetch") as pool:
+            for future in [pool.submit(fetch_host, indexes) for indexes in by_host.values()]:
+                future.result()
+        return cast(list[FetchResult | FetchError], results)  # every slot was filled above
+
+    # -- one hop --------------------------------------------------------------------------------
+
+    def _fetch_hop(self, url: str, headers: dict[str, str], accept: tuple[str, ...]) -> _Reply:
+        _require_http(url)
+        state = self._host_state(url)
+        with state.lock:  # at most one request in flight per host, robots.txt included
+            if self._settings.respect_robots:
+                self._check_robots(url, state)
+            return state.paced(self._settings.min_interval, lambda: self._exchange(url, headers, accept))
+
+    def _exchange(
+        self, url: str, headers: dict[str, str], accept: tuple[str, ...] | None, max_bytes: int | None = None
+    ) -> _Reply:
+        """One GET without following redirects; the body is read only for a 2xx answer."""
+        max_bytes = max_bytes or self._settings.max_bytes
+        try:
+            response = self._session.get(
+                self._rewriter.to_wire(url),
+                headers=headers,
+                stream=True,
+                allow_redirects=False,
+                timeout=(self._settings.connect_timeout, self._settings.read_timeout),
+            )
+            with response:
+                return _read_reply(url, response, accept, max_bytes)
+        except requests.RequestException as error:
+            raise _connection_error(url, error, self._settings) from error
+
+    def _redirect_target(self, requested: str, current: str, location: str, allowed: list[str]) -> str:
+        target = self._rewriter.resolve(current, location)
+        host = _host_name(target)
+        if urlsplit(target).scheme not in ("http", "https") or not _within(host, allowed):
+            raise FetchError(
+                f"{requested}: redirected from {_host_name(current)} to {host or target}, "
+                f"which is outside the allowed domains ({', '.join(allowed)})",
+                "redirected-away",
+            )
+        return target
+
+    def _host_state(self, url: str) -> _HostState:
+        key = _host_key(url)
+        with self._hosts_lock:
+            return self._hosts.setdefault(key, _HostState())
+
+    # -- robots.txt -----------------------------------------------------------------------------
+
+    def _check_robots(self, url: str, state: _HostState) -> None:
+        if state.robots is None:
+            state.robots = self._load_robots(url, state)
+        if not state.robots.can_fetch(ROBOTS_AGENT, url):
+            raise FetchError(
+                f"{url}: robots.txt of {_host_name(url)} disallows fetching it", "robots-disallowed"
+            )
+
+    def _load_robots(self, url: str, state: _HostState) -> RobotFileParser:
+        """Read the host's robots.txt (called with the host lock held, so paced like any request)."""
+        parts = urlsplit(url)
+        robots_url = urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
+        parser = RobotFileParser(robots_url)
+        try:
+            body = self._robots_body(robots_url, state)
+        except FetchError:
+            # 4xx: the site has no robots policy, so everything is allowed (RFC 9309 §2.3.1.3).
+            # 5xx or unreachable: RFC 9309 would assume "disallow all", but we read a handful of public
+            # pages once per run at a slow pace, and a broken robots.txt should not be reported as a
+            # policy: if the host is really down, fetching the page itself fails with the true cause.
+            body = b""
+        parser.parse(body.decode("utf-8", errors="replace").splitlines())
+        return parser
+
+    def _robots_body(self, robots_url: str, state: _HostState) -> bytes:
+        current = robots_url
+        for _ in range(ROBOTS_MAX_REDIRECTS + 1):
+            reply = state.paced(
+                self._settings.min_interval,
+                lambda url=current: self._exchange(url, {}, None, ROBOTS_MAX_BYTES),
+            )
+            if reply.location is None:
+                return reply.content or b""
+            target = self._rewriter.resolve(current, reply.location)
+            if _host_key(target) != _host_key(robots_url):
+                return b""  # another host's robots.txt is not this host's policy (and we hold only our lock)
+            current = target
+        return b""
+
+
+# -- pieces without state ---------------------------------------------------------------------
+
+
+@dataclass
+class _Reply:
+    """One HTTP answer: a redirect (location set), a 304, or a 2xx with its body."""
+
+    status: int
+    headers: CaseInsensitiveDict[str]
+    location: str | None = None
+    content: bytes | None = None
+
+
+@dataclass
+class _HostState:
+    """Per-host politeness: a lock held for each request and when the last one ended."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    last_request_end: float | None = None  # time.monotonic()
+    robots: RobotFileParser | None = None
+
+    def paced(self, min_interval: float, send: Callable[[], _Reply]) -> _Reply:
+        """Run one request at least `min_interval` after the previous one ended (caller holds lock)."""
+        if self.last_request_end is not None:
+            wait = self.last_request_end + min_interval - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+        try:
+            return send()
+        finally:
+            self.last_request_end = time.monotonic()
+
+
+class _PoliteRetry(Retry):
+    """urllib3 Retry whose Retry-After waits are capped, and ignored when malformed."""
+
+    def __init__(self, *args: Any, retry_after_cap: float = 60.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.retry_after_cap = retry_after_cap
+
+    def new(self, **kw: Any) -> Self:
+        kw.setdefault("retry_after_cap", self.retry_after_cap)
+        return super().new(**kw)
+
+    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
+        try:
+            seconds = super().get_retry_after(response)
+        except InvalidHeader:
+            return None  # fall back to exponential backoff
+        return None if seconds is None else min(seconds, self.retry_after_cap)
+
+
+class _HostRewriter:
+    """Maps original hosts to mirrors for the wire, and mirror addresses back for reporting."""
+
+    def __init__(self, mapping: dict[str, str]) -> None:
+        self._to_mirror = mapping
+        self._to_original = {mirror: host for host, mirror in mapping.items()}
+
+    def to_wire(self, url: str) -> str:
+        parts = urlsplit(url)
+        netloc = parts.netloc.lower()
+        mirror = self._to_mirror.get(netloc) or self._to_mirror.get(parts.hostname or "")
+        if mirror is None:
+            return url
+        return urlunsplit(("http", mirror, parts.path or "/", parts.query, ""))
+
+    def resolve(self, current: str, location: str) -> str:
+        """The URL a Location header sent from `current` (an original-host URL) points at.
+
+        A mirror's own address is mapped back to the original host, keeping `current`'s scheme,
+        which the mirror's plain-http URLs have lost.
+        """
+        parts = urlsplit(urljoin(current, location))
+        original = self._to_original.get(parts.netloc.lower())
+        if original is None:
+            return parts.geturl()
+        return urlunsplit((urlsplit(current).scheme, original, parts.path, parts.query, parts.fragment))
+
+
+def _make_session(settings: FetchSettings) -> requests.Session:
+    retry = _PoliteRetry(
+        total=settings.retries,
+        connect=settings.retries,
+        read=settings.retries,
+        status=settings.retries,
+        redirect=False,  # redirects are followed (and checked) by Fetcher.fetch
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=settings.backoff_factor,
+        respect_retry_after_header=True,
+        raise_on_status=False,  # give back the last answer so the error can say what it was
+        retry_after_cap=settings.max_retry_after,
+    )
+    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=max(10, settings.max_workers))
+    session = requests.Session()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = settings.user_agent
+    return session
+
+
+def _request_headers(request: FetchRequest) -> dict[str, str]:
+    headers = {"Accept": ", ".join(request.accept)} if request.accept else {}
+    # Only the server's own validators: a date from our clock would miss changes made within the
+    # second after the previous fetch (a known urlwatch flaw).
+    if request.validators and request.validators.etag:
+        headers["If-None-Match"] = request.validators.etag
+    if request.validators and request.validators.last_modified:
+        headers["If-Modified-Since"] = request.validators.last_modified
+    return headers
+
+
+def _read_reply(
+    url: str, response: requests.Response, accept: tuple[str, ...] | None, max_bytes: int
+) -> _Reply:
+    status = response.status_code
+    if status in REDIRECT_STATUSES and response.headers.get("Location"):
+        return _Reply(status, response.headers, location=response.headers["Location"])
+    if status == 304:
+        return _Reply(status, response.headers)
+    if not 200 <= status < 300:
+        raise _status_error(url, response)
+    _check_content_type(url, response.headers.get("Content-Type"), accept)
+    return _Reply(status, response.headers, content=_read_capped(url, response, max_bytes))
+
+
+def _status_error(url: str, response: requests.Response) -> FetchError:
+    status = response.status_code
+    reason = response.reason or _status_phrase(status)
+    retries = _retries_used(response)
+    after = f" after {retries} {'retry' if retries == 1 else 'retries'}" if retries else ""
+    kind = "http-4xx" if 400 <= status < 500 else "http-5xx"  # odd 1xx/3xx answers are server faults too
+    return FetchError(f"{url}: HTTP {status} {reason}{after}", kind)
+
+
+def _status_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "(unknown status)"
+
+
+def _retries_used(response: requests.Response) -> int:
+    retries = getattr(response.raw, "retries", None)
+    return len(retries.history) if retries is not None else 0
+
+
+def _check_content_type(url: str, content_type: str | None, accept: tuple[str, ...] | None) -> None:
+    if not accept:
+        return
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    if media_type not in accept:
+        raise FetchError(
+            f"{url}: content type {media_type or '(none given)'} is not one of {', '.join(accept)}",
+            "content-type",
+        )
+
+
+def _read_capped(url: str, response: requests.Response, max_bytes: int) -> bytes:
+    """Stream the body, refusing it (before or while reading) once it exceeds `max_bytes`."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise FetchError(
+            f"{url}: Content-Length {declared} exceeds the limit of {max_bytes} bytes", "too-large"
+        )
+    chunks: list[bytes] = []
+    total = 0
+    for chunk in response.iter_content(chunk_size=CHUNK_BYTES):
+        total += len(chunk)
+        if total > max_bytes:
+            raise FetchError(
+                f"{url}: body exceeds the limit of {max_bytes} bytes; stopped reading", "too-large"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _result(request: FetchRequest, final_url: str, redirects: list[str], reply: _Reply) -> FetchResult:
+    validators = request.validators or Validators()
+    if reply.status == 304 and not (validators.etag or validators.last_modified):
+        # Nothing was asked conditionally, so the caller has no stored bytes to fall back on.
+        raise FetchError(f"{request.url}: HTTP 304 Not Modified to a request without validators", "empty")
+    if reply.status != 304 and not (reply.content or b"").strip():
+        raise FetchError(f"{request.url}: the server sent an empty body (HTTP {reply.status})", "empty")
+    not_modified = reply.status == 304
+    # A 304 may omit the validators; the ones we sent are still the current ones then.
+    kept = validators if not_modified else Validators()
+    return FetchResult(
+        url=request.url,
+        final_url=final_url,
+        status=reply.status,
+        content=None if not_modified else reply.content,
+        content_type=reply.headers.get("Content-Type"),
+        etag=reply.headers.get("ETag") or kept.etag,
+        last_modified=reply.headers.get("Last-Modified") or kept.last_modified,
+        redirects=redirects,
+        fetched_at=datetime.now(UTC),
+        not_modified=not_modified,
+    )
+
+
+def _connection_error(url: str, error: requests.RequestException, settings: FetchSettings) -> FetchError:
+    """Turn a requests/urllib3 exception into a FetchError whose message names the original URL."""
+    kind = classify_exception(error)
+    host = _host_name(url)
+    cause = _cause_text(error)
+    if kind == "dns":
+        return FetchError(f"{url}: the host name {host} could not be resolved ({cause})", kind)
+    if kind == "tls":
+        return FetchError(f"{url}: the TLS connection to {host} failed ({cause})", kind)
+    if kind == "timeout":
+        if _is_connect_timeout(error):
+            return FetchError(f"{url}: no connection to {host} within {settings.connect_timeout:g} s", kind)
+        return FetchError(f"{url}: {host} sent nothing for {settings.read_timeout:g} s (read timeout)", kind)
+    if kind == "http-5xx":
+        return FetchError(f"{url}: the server kept failing after {settings.retries} retries ({cause})", kind)
+    if isinstance(error, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):
+        return FetchError(f"{url}: not a URL that can be fetched ({cause})", kind)
+    return FetchError(f"{url}: could not connect to {host} ({cause})", kind)
+
+
+def classify_exception(error: BaseException) -> str:
+    """The FetchError kind for an exception raised by requests/urllib3 while fetching."""
+    if isinstance(error, requests.exceptions.RetryError):
+        return "http-5xx"  # retries ran out on error statuses
+    causes = list(_causes(error))
+    # NameResolutionError < NewConnectionError < ConnectTimeoutError in urllib3: most specific first.
+    if any(isinstance(cause, NameResolutionError) for cause in causes):
+        return "dns"
+    if any(isinstance(cause, Urllib3SSLError | requests.exceptions.SSLError) for cause in causes):
+        return "tls"
+    if any(isinstance(cause, NewConnectionError) for cause in causes):
+        return "connection"
+    timeouts = (requests.exceptions.Timeout, ReadTimeoutError, Urllib3ConnectTimeout, TimeoutError)
+    if any(isinstance(cause, timeouts) for cause in causes):
+        return "timeout"
+    return "connection"
+
+
+def _is_connect_timeout(error: BaseException) -> bool:
+    return any(
+        isinstance(cause, requests.exceptions.ConnectTimeout)
+        or (isinstance(cause, Urllib3ConnectTimeout) and not isinstance(cause, NewConnectionError))
+        for cause in _causes(error)
+    )
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """The error and everything it wraps (urllib3 `.reason`, exception args, cause and context)."""
+    pending: list[BaseException] = [error]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        wrapped = [getattr(current, "reason", None), current.__cause__, current.__context__, *current.args]
+        pending.extend(item for item in wrapped if isinstance(item, BaseException))
+
+
+def _cause_text(error: BaseException) -> str:
+    """A short cause without addresses: the innermost OS error's text (mirrors stay out of messages)."""
+    for cause in reversed(list(_causes(error))):
+        if isinstance(cause, OSError) and not isinstance(cause, requests.RequestException | Urllib3HTTPError):
+            if cause.strerror:
+                return cause.strerror
+            if cause.args and isinstance(cause.args[0], str):
+                return cause.args[0]
+    return type(error).__name__
+
+
+def _require_http(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError(f"{url}: only http and https URLs with a host can be fetched", "connection")
+
+
+def _host_name(url: str) -> str:
+    return (urlsplit(url).hostname or "").rstrip(".")
+
+
+def _host_key(url: str) -> str:
+    """What politeness is counted per: the host and port as the URL names them."""
+    return urlsplit(url).netloc.lower()
+
+
+def _within(host: str, domains: list[str]) -> bool:
+    """Whether `host` is one of `domains` or a subdomain of one."""
+    host = host.lower()
+    domains = [domain.lower().strip(".") for domain in domains]
+    return any(host == domain or host.endswith("." + domain) for domain in domains)
