@@ -25,8 +25,13 @@ def program(**fields: Any) -> Program:
         "links": ["https://a.example/1", "https://a.example/2"],
         "contacts": [Contact(email="rp-info@jst.go.jp"), Contact(email="b@jst.go.jp", label="Office")],
         "calls": [
-            CallPeriod(label="2025 call for proposals", raw="April 10 – Noon, June 3", opens="2025-04-10",
-                       closes="2025-06-03T12:00:00+09:00", status="dated")
+            CallPeriod(
+                label="2025 call for proposals",
+                raw="April 10 – Noon, June 3",
+                opens="2025-04-10",
+                closes="2025-06-03T12:00:00+09:00",
+                status="dated",
+            )
         ],
         "provenance": [Provenance(source="reference-pdf", content_sha256="a" * 64, extracted_at=NOW)],
     }
@@ -37,11 +42,24 @@ COSMETIC = {
     "rewrapped": {"eligibility": "A CREST PI in Japan\nmust add a   “Co-PI”."},
     "straight quotes": {"eligibility": 'A CREST PI in Japan must add a "Co-PI".'},
     "full-width": {"summary": "Team－based research．"},
-    "dash style": {"calls": [CallPeriod(label="2025 call for proposals", raw="April 10 - Noon, June 3",
-                                        opens="2025-04-10", closes="2025-06-03T12:00:00+09:00", status="dated")]},
-    "reordered lists": {"links": ["https://a.example/2", "https://a.example/1"],
-                        "contacts": [Contact(email="b@jst.go.jp", label="Office"), Contact(email="rp-info@jst.go.jp")]},
-    "provenance only": {"provenance": [Provenance(source="x", content_sha256="b" * 64, extracted_at=NOW, pages=[3])]},
+    "dash style": {
+        "calls": [
+            CallPeriod(
+                label="2025 call for proposals",
+                raw="April 10 - Noon, June 3",
+                opens="2025-04-10",
+                closes="2025-06-03T12:00:00+09:00",
+                status="dated",
+            )
+        ]
+    },
+    "reordered lists": {
+        "links": ["https://a.example/2", "https://a.example/1"],
+        "contacts": [Contact(email="b@jst.go.jp", label="Office"), Contact(email="rp-info@jst.go.jp")],
+    },
+    "provenance only": {
+        "provenance": [Provenance(source="x", content_sha256="b" * 64, extracted_at=NOW, pages=[3])]
+    },
 }
 
 
@@ -51,18 +69,37 @@ def test_cosmetic_differences_are_no_change(fields: dict[str, Any]) -> None:
 
 
 REAL = {
-    "deadline": ({"calls": [CallPeriod(label="2025 call for proposals", raw="April 10 – Noon, June 10",
-                                       opens="2025-04-10", closes="2025-06-10T12:00:00+09:00", status="dated")]},
-                 {("deadline", "calls[2025 call for proposals].raw"),
-                  ("deadline", "calls[2025 call for proposals].closes")}),
+    "deadline": (
+        {
+            "calls": [
+                CallPeriod(
+                    label="2025 call for proposals",
+                    raw="April 10 – Noon, June 10",
+                    opens="2025-04-10",
+                    closes="2025-06-10T12:00:00+09:00",
+                    status="dated",
+                )
+            ]
+        },
+        {
+            ("deadline", "calls[2025 call for proposals].raw"),
+            ("deadline", "calls[2025 call for proposals].closes"),
+        },
+    ),
     "eligibility": ({"eligibility": "Any PI may add a Co-PI."}, {("eligibility", "eligibility")}),
-    "contact label": ({"contacts": [Contact(email="rp-info@jst.go.jp"), Contact(email="b@jst.go.jp", label="Desk")]},
-                      {("contact", "contacts[b@jst.go.jp].label")}),
-    "contact address": ({"contacts": [Contact(email="rp-info@jst.go.jp"), Contact(email="c@jst.go.jp", label="Office")]},
-                        {("contact", "contacts[b@jst.go.jp]"), ("contact", "contacts[c@jst.go.jp]")}),
+    "contact label": (
+        {"contacts": [Contact(email="rp-info@jst.go.jp"), Contact(email="b@jst.go.jp", label="Desk")]},
+        {("contact", "contacts[b@jst.go.jp].label")},
+    ),
+    "contact address": (
+        {"contacts": [Contact(email="rp-info@jst.go.jp"), Contact(email="c@jst.go.jp", label="Office")]},
+        {("contact", "contacts[b@jst.go.jp]"), ("contact", "contacts[c@jst.go.jp]")},
+    ),
     "website": ({"website": "https://www.jst.go.jp/crest/"}, {("website", "website")}),
-    "link added": ({"links": ["https://a.example/1", "https://a.example/2", "https://a.example/3"]},
-                   {("website", "links[https://a.example/3]")}),
+    "link added": (
+        {"links": ["https://a.example/1", "https://a.example/2", "https://a.example/3"]},
+        {("website", "links[https://a.example/3]")},
+    ),
     "summary": ({"summary": "Individual research."}, {("other", "summary")}),
 }
 
@@ -76,14 +113,21 @@ def test_real_changes_are_categorised(fields: dict[str, Any], expected: set[tupl
 
 
 def test_deadline_change_carries_old_and_new_values() -> None:
-    moved = CallPeriod(label="2025 call for proposals", raw="April 10 – Noon, June 10", opens="2025-04-10",
-                       closes="2025-06-10T12:00:00+09:00", status="dated")
+    moved = CallPeriod(
+        label="2025 call for proposals",
+        raw="April 10 – Noon, June 10",
+        opens="2025-04-10",
+        closes="2025-06-10T12:00:00+09:00",
+        status="dated",
+    )
     [closes] = [c for c in diff_programs([program()], [program(calls=[moved])]) if c.field.endswith("closes")]
     assert (closes.old, closes.new) == ("2025-06-03T12:00:00+09:00", "2025-06-10T12:00:00+09:00")
 
 
 def test_added_and_removed_programs() -> None:
-    changes = diff_programs([program(), program(id="presto", name="PRESTO")], [program(), program(id="npys", name="NPYS")])
+    changes = diff_programs(
+        [program(), program(id="presto", name="PRESTO")], [program(), program(id="npys", name="NPYS")]
+    )
     assert {(c.program, c.category, c.old, c.new) for c in changes} == {
         ("presto", "removed", "PRESTO", None),
         ("npys", "added", None, "NPYS"),

@@ -26,12 +26,16 @@ def _program(program_id: str = "crest") -> Program:
 
 
 def _manifest(name: str) -> Manifest:
-    return Manifest(snapshot=name, created_at=NOW, tool_version="t", sources=[], records_sha256="x", programs=1)
+    return Manifest(
+        snapshot=name, created_at=NOW, tool_version="t", sources=[], records_sha256="x", programs=1
+    )
 
 
 def test_write_then_load_round_trips(tmp_path: Path) -> None:
     store = SnapshotStore(tmp_path)
-    written = store.write(_manifest(snapshot_name(NOW)), [_program("presto"), _program("crest")], {"report.md": "# r\n"})
+    written = store.write(
+        _manifest(snapshot_name(NOW)), [_program("presto"), _program("crest")], {"report.md": "# r\n"}
+    )
     assert written.name == "2026-11-24T13-00-05Z"
     loaded = store.latest()
     assert loaded is not None and loaded.name == written.name
@@ -94,7 +98,8 @@ _KILLED_WRITER = textwrap.dedent(
     prov = Provenance(source="s", content_sha256="0" * 64, extracted_at=now)
     manifest = Manifest(snapshot="2026-11-25T00-00-00Z", created_at=now, tool_version="t", sources=[],
                         records_sha256="x", programs=1)
-    snapshot.SnapshotStore(Path(sys.argv[1])).write(manifest, [Program(id="presto", name="P", provenance=[prov])])
+    record = Program(id="presto", name="P", provenance=[prov])
+    snapshot.SnapshotStore(Path(sys.argv[1])).write(manifest, [record])
     """
 )
 

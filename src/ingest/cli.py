@@ -53,11 +53,19 @@ def cli(verbose: bool) -> None:
 @_sources_option
 @_snapshots_option
 @click.option("--exit-code", is_flag=True, help="Exit 1 when changes wait for review, 3 when sources failed.")
-def run(sources_dir: Path, snapshots_dir: Path, exit_code: bool) -> int:
+@click.option(
+    "--rewrite-host",
+    "rewrite_hosts",
+    multiple=True,
+    metavar="HOST=MIRROR",
+    help="Fetch HOST's pages from MIRROR (host:port, over http); reports keep HOST. Repeatable.",
+)
+def run(sources_dir: Path, snapshots_dir: Path, exit_code: bool, rewrite_hosts: tuple[str, ...]) -> int:
     """Extract every source, write a dated snapshot and a diff report against the previous one."""
     from ingest.pipeline import run as run_pipeline
 
-    outcome = run_pipeline(sources_dir, snapshots_dir, progress=_show_source)
+    mirrors = dict(_host_pair(item) for item in rewrite_hosts)
+    outcome = run_pipeline(sources_dir, snapshots_dir, progress=_show_source, rewrite_hosts=mirrors or None)
     snapshot = outcome.snapshot
     click.echo(f"Snapshot written: {snapshot.path} ({snapshot.manifest.programs} programs)")
     if outcome.previous is None:
@@ -69,12 +77,21 @@ def run(sources_dir: Path, snapshots_dir: Path, exit_code: bool) -> int:
         )
     click.echo(f"Report: {snapshot.path / 'report.md'}")
     if outcome.failed_sources:
-        click.echo(f"{len(outcome.failed_sources)} source(s) failed; their last good data is kept, marked stale.")
+        click.echo(
+            f"{len(outcome.failed_sources)} source(s) failed; their last good data is kept, marked stale."
+        )
     if not exit_code:
         return EXIT_OK
     if outcome.review_changes:
         return EXIT_REVIEW
     return EXIT_SOURCES_FAILED if outcome.failed_sources else EXIT_OK
+
+
+def _host_pair(item: str) -> tuple[str, str]:
+    host, sep, mirror = item.partition("=")
+    if not (sep and host and mirror):
+        raise click.BadParameter(f"{item!r} is not HOST=MIRROR (e.g. www.jst.go.jp=127.0.0.1:8080)")
+    return host, mirror
 
 
 def _show_source(result: SourceResult) -> None:
@@ -83,6 +100,8 @@ def _show_source(result: SourceResult) -> None:
         click.echo(f"  {result.id}: FAILED ({result.error_kind}) {result.error}{kept}", err=True)
     else:
         click.echo(f"  {result.id}: {result.status}, {result.records} program(s)", err=True)
+        for problem in result.problems:
+            click.echo(f"    {problem}", err=True)
 
 
 @cli.command()
@@ -100,7 +119,7 @@ def extract(file: Path, url: str | None) -> int:
 @cli.command()
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print {\"changes\": [...]} for machines.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"changes": [...]} for machines.')
 @click.option("--exit-code", is_flag=True, help="Exit 1 when changes wait for review.")
 @_snapshots_option
 def diff(old: Path, new: Path, as_json: bool, exit_code: bool, snapshots_dir: Path) -> int:
@@ -127,7 +146,9 @@ def _resolve(path: Path, snapshots_dir: Path) -> Path:
 
 @cli.command()
 @_snapshots_option
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout.")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout."
+)
 def export(snapshots_dir: Path, output: Path | None) -> int:
     """Write the latest snapshot's records as one normalized JSON document (see `ingest schema`)."""
     from ingest.snapshot import SnapshotStore
@@ -146,7 +167,9 @@ def export(snapshots_dir: Path, output: Path | None) -> int:
 
 
 @cli.command()
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout.")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout."
+)
 def schema(output: Path | None) -> int:
     """Print the JSON Schema of the export document, generated from the record models."""
     _write_text(json.dumps(export_schema(), indent=2, ensure_ascii=False) + "\n", output)
@@ -160,6 +183,10 @@ def _write_text(text: str, output: Path | None) -> None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
         click.echo(f"Wrote {output}", err=True)
+
+
+# The review workflow's commands (report, review, calendar, changes, reextract) live in their own module.
+from ingest import cli_workflow  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> int:

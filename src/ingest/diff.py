@@ -26,8 +26,11 @@ FIELD_CATEGORIES: dict[str, ChangeCategory] = {
     "contacts": ChangeCategory.CONTACT,
     "website": ChangeCategory.WEBSITE,
     "links": ChangeCategory.WEBSITE,
+    "conflicts": ChangeCategory.CONFLICT,
 }
 _SET_FIELDS = ("agencies", "categories", "links", "notes")
+# A value here going from something to nothing means the extractor lost it (conflicts may resolve).
+_EXTRACTED_FIELDS = ("calls", "eligibility", "contacts", "website", "links")
 
 
 def diff_programs(old: Iterable[Program], new: Iterable[Program]) -> list[Change]:
@@ -49,7 +52,7 @@ def diff_program(old: Program, new: Program) -> list[Change]:
     left, right = comparable(old), comparable(new)
     changes: list[Change] = []
     for field in left:
-        if field not in FIELD_CATEGORIES or left[field] in (None, {}, ""):
+        if field not in _EXTRACTED_FIELDS or left[field] in (None, {}, ""):
             continue
         if right[field] in (None, {}, ""):
             # Present before, absent now: the extractor lost it. Never report that as a removal.
@@ -72,7 +75,9 @@ def diff_program(old: Program, new: Program) -> list[Change]:
         old_value = None if _absent(level.t1) else level.t1
         new_value = None if _absent(level.t2) else level.t2
         if field in _SET_FIELDS and len(path) == 2:  # set members: report the member, not its marker
-            old_value, new_value = (path[1] if value is not None else None for value in (old_value, new_value))
+            old_value, new_value = (
+                path[1] if value is not None else None for value in (old_value, new_value)
+            )
         changes.append(make_change(new, category, _field_name(path), old_value, new_value))
     return changes
 
@@ -84,6 +89,7 @@ def comparable(program: Program) -> dict[str, Any]:
         data[field] = {item: True for item in data[field]}
     data["contacts"] = {(c["email"] or c["label"] or f"#{i}"): c for i, c in enumerate(data["contacts"])}
     data["calls"] = _keyed_calls(data["calls"])
+    data["conflicts"] = {c["field"]: c["values"] for c in data["conflicts"]}
     return data
 
 
@@ -144,5 +150,7 @@ def _field_name(path: list[Any]) -> str:
     """['calls', '2025 call for proposals', 'closes'] → 'calls[2025 call for proposals].closes'."""
     name = str(path[0])
     for part in path[1:]:
-        name += f"[{part}]" if path[0] in ("calls", "contacts", *_SET_FIELDS) and part == path[1] else f".{part}"
+        name += (
+            f"[{part}]" if path[0] in ("calls", "contacts", *_SET_FIELDS) and part == path[1] else f".{part}"
+        )
     return name

@@ -66,14 +66,23 @@ class CallStatus(StrEnum):
 class CallPeriod(Record):
     """One call for proposals: the text as printed and its normalized dates in Japan time."""
 
-    label: CleanText | None = Field(None, description="What the call is, as printed ('2025 call for proposals').")
+    label: CleanText | None = Field(
+        None, description="What the call is, as printed ('2025 call for proposals')."
+    )
     raw: CleanText = Field(description="The call's text exactly as extracted (after text normalization).")
-    opens: Moment = Field(None, description="ISO 8601: a date, or a datetime with +09:00 when a time is given.")
-    closes: Moment = Field(None, description="ISO 8601: a date, or a datetime with +09:00 when a time is given.")
+    opens: Moment = Field(
+        None, description="ISO 8601: a date, or a datetime with +09:00 when a time is given."
+    )
+    closes: Moment = Field(
+        None, description="ISO 8601: a date, or a datetime with +09:00 when a time is given."
+    )
     opens_precision: Precision | None = None
     closes_precision: Precision | None = None
     status: CallStatus = CallStatus.UNPARSED
-    warnings: list[str] = Field(default_factory=list, description="Doubts found while parsing (e.g. weekday mismatch).")
+    warnings: list[str] = Field(
+        default_factory=list, description="Doubts found while parsing (e.g. weekday mismatch)."
+    )
+    source: str | None = Field(None, description="Source id that stated this call, once records are merged.")
 
     _aware_opens = field_validator("opens")(_require_aware)
     _aware_closes = field_validator("closes")(_require_aware)
@@ -107,8 +116,19 @@ class Provenance(Record):
     content_sha256: str
     extracted_at: datetime
     fields: list[str] = Field(default_factory=list, description="The record fields this source supplied.")
-    stale: bool = Field(False, description="True when carried forward from an earlier run because the source failed.")
-    last_verified: datetime | None = Field(None, description="When the source last gave this data successfully.")
+    stale: bool = Field(
+        False, description="True when carried forward from an earlier run because the source failed."
+    )
+    last_verified: datetime | None = Field(
+        None, description="When the source last gave this data successfully."
+    )
+
+
+class Conflict(Record):
+    """Two sources disagree on a review-worthy field; both values are kept for a reviewer to settle."""
+
+    field: str
+    values: dict[str, Any] = Field(description="Source id → the value that source gives.")
 
 
 class Program(Record):
@@ -116,15 +136,20 @@ class Program(Record):
 
     id: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
     name: CleanText
-    agencies: list[str] = Field(default_factory=list, description="Agency acronyms, e.g. JST, AMED, JSPS, HFSPO.")
+    agencies: list[str] = Field(
+        default_factory=list, description="Agency acronyms, e.g. JST, AMED, JSPS, HFSPO."
+    )
     categories: list[Category] = Field(default_factory=list)
     summary: CleanText = ""
     eligibility: CleanText = Field("", description="Who may apply and on what conditions.")
-    notes: list[CleanText] = Field(default_factory=list, description="Advice and disclaimers printed with it.")
+    notes: list[CleanText] = Field(
+        default_factory=list, description="Advice and disclaimers printed with it."
+    )
     website: str | None = None
     links: list[str] = Field(default_factory=list)
     contacts: list[Contact] = Field(default_factory=list)
     calls: list[CallPeriod] = Field(default_factory=list)
+    conflicts: list[Conflict] = Field(default_factory=list)
     provenance: list[Provenance] = Field(default_factory=list)
 
     @field_validator("provenance")
@@ -174,7 +199,9 @@ class Change(Record):
     program: str
     program_name: str = ""
     category: ChangeCategory
-    field: str = Field(description="Dotted path inside the record, e.g. calls[2025 call for proposals].closes.")
+    field: str = Field(
+        description="Dotted path inside the record, e.g. calls[2025 call for proposals].closes."
+    )
     old: Any = None
     new: Any = None
     review: bool
@@ -187,7 +214,28 @@ class Change(Record):
 class SourceStatus(StrEnum):
     OK = "ok"  # fetched or read and extracted now
     NOT_MODIFIED = "not-modified"  # the server answered 304; stored bytes re-extracted
+    PARTIAL = "partial"  # read, but some pages or fields were not: their last good values are kept
     FAILED = "failed"  # nothing usable this run; earlier records carried forward as stale
+
+
+class FetchedPage(Record):
+    """One web page fetched for a source (its main page or a followed call page)."""
+
+    url: str
+    final_url: str | None = None
+    status: int | None = None  # HTTP status of the final answer (304: stored bytes reused)
+    error: str | None = None
+    error_kind: str | None = None
+    content_sha256: str | None = None
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    redirects: list[str] = Field(default_factory=list)
+    extractor: str | None = None
+    fell_back: bool = False
+    missing: list[str] = Field(
+        default_factory=list, description="Fields the site extractor expected but did not find."
+    )
 
 
 class SourceResult(Record):
@@ -209,6 +257,10 @@ class SourceResult(Record):
     fetched_at: datetime | None = None
     records: int = 0
     stale_records: int = 0
+    pages: list[FetchedPage] = Field(default_factory=list)
+    problems: list[str] = Field(
+        default_factory=list, description="What went wrong short of failing the source."
+    )
 
 
 class Manifest(Record):

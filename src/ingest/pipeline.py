@@ -6,6 +6,7 @@ carried forward, marked stale, so a failure never reads as programs being remove
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,12 +17,14 @@ from ingest import __version__
 from ingest.diff import diff_programs
 from ingest.errors import EmptyExtractError, IngestError
 from ingest.extract import extract_pdf
+from ingest.fetch import Fetcher
 from ingest.merge import merge_records
 from ingest.models import Change, Manifest, Program, SourceResult, SourceStatus
-from ingest.normalize import sha256_bytes
+from ingest.normalize import canonical_json, sha256_bytes
 from ingest.report import changes_json, changes_markdown
 from ingest.snapshot import Snapshot, SnapshotStore, records_json, snapshot_name
 from ingest.sources import HtmlSource, PdfSource, load_sources
+from ingest.websites import Previous, read_websites
 
 log = logging.getLogger(__name__)
 # A source that suddenly yields less than this share of its previous programs failed to extract.
@@ -50,6 +53,7 @@ class RunOutcome:
 
 
 Progress = Callable[[SourceResult], None]
+BY_SOURCE = "extracted.json"  # each source's records before merging: what carry-forward needs
 
 
 def run(
@@ -58,26 +62,36 @@ def run(
     *,
     now: datetime | None = None,
     progress: Progress | None = None,
+    rewrite_hosts: dict[str, str] | None = None,
 ) -> RunOutcome:
     """Extract every declared source and write one snapshot with its diff against the previous one."""
     now = now or datetime.now(UTC)
-    sources = load_sources(sources_dir)
+    declared = load_sources(sources_dir)
     store = SnapshotStore(snapshots_dir)
     previous = store.latest()
+    before = previous_by_source(previous)
     outcomes: list[SourceOutcome] = []
-    for source in sources:
-        outcome = _run_source(source, sources_dir, store, previous, now)
-        if outcome.result.status == SourceStatus.FAILED and previous is not None:
-            outcome.records = carry_forward(previous.records, source.id)
-            outcome.result.stale_records = len(outcome.records)
-        outcomes.append(outcome)
+    for source in declared.source:
+        if isinstance(source, PdfSource):
+            outcomes.append(
+                _run_pdf_source(source, sources_dir, store, before.get(source.id, Previous()), now)
+            )
+    websites = [s for s in declared.source if isinstance(s, HtmlSource)]
+    if websites:
+        settings = declared.fetch.model_copy(
+            update={"rewrite_hosts": rewrite_hosts or declared.fetch.rewrite_hosts}
+        )
+        with Fetcher(settings) as fetcher:
+            for result, records in read_websites(websites, before, fetcher, store):
+                outcomes.append(SourceOutcome(result=result, records=records))
+    for outcome in outcomes:
+        outcome.result.fetched_at = outcome.result.fetched_at or now
         if progress:
             progress(outcome.result)
     records = merge_records([record for outcome in outcomes for record in outcome.records])
     changes = diff_programs(previous.records, records) if previous else []
-    name = snapshot_name(now)
     manifest = Manifest(
-        snapshot=name,
+        snapshot=snapshot_name(now),
         created_at=now,
         tool_version=__version__,
         previous=previous.name if previous else None,
@@ -85,30 +99,48 @@ def run(
         records_sha256=sha256_bytes(records_json(records).encode()),
         programs=len(records),
     )
-    title = f"Changes {previous.name if previous else '(first snapshot)'} → {name}"
+    title = f"Changes {previous.name if previous else '(first snapshot)'} → {manifest.snapshot}"
+    by_source = {o.result.id: [r.model_dump(mode="json") for r in o.records] for o in outcomes}
     reports = {
-        "changes.json": changes_json(changes, old=manifest.previous, new=name),
+        BY_SOURCE: canonical_json(by_source),
+        "changes.json": changes_json(changes, old=manifest.previous, new=manifest.snapshot),
         "report.md": changes_markdown(changes, title=title, sources=manifest.sources),
     }
     snapshot = store.write(manifest, records, reports)
     return RunOutcome(snapshot=snapshot, previous=previous, changes=changes)
 
 
-def _run_source(
-    source: PdfSource | HtmlSource, sources_dir: Path, store: SnapshotStore, previous: Snapshot | None, now: datetime
+def previous_by_source(snapshot: Snapshot | None) -> dict[str, Previous]:
+    """Each source's result and records in a snapshot (records split by provenance for old snapshots)."""
+    if snapshot is None:
+        return {}
+    path = snapshot.path / BY_SOURCE
+    if path.is_file():
+        raw = json.loads(path.read_bytes())
+        grouped = {sid: [Program.model_validate(r) for r in records] for sid, records in raw.items()}
+    else:
+        grouped = {}
+        for record in snapshot.records:
+            for source_id in dict.fromkeys(p.source for p in record.provenance):
+                grouped.setdefault(source_id, []).append(record)
+    results = {result.id: result for result in snapshot.manifest.sources}
+    return {sid: Previous(result=results.get(sid), records=grouped.get(sid, [])) for sid in results}
+
+
+def _run_pdf_source(
+    source: PdfSource, sources_dir: Path, store: SnapshotStore, previous: Previous, now: datetime
 ) -> SourceOutcome:
     result = SourceResult(id=source.id, kind=source.kind, location=source.location, status=SourceStatus.OK)
     try:
-        if isinstance(source, PdfSource):
-            records = _read_pdf_source(source, sources_dir, store, result, now)
-        else:
-            raise IngestError(f"{source.url}: website sources are not supported by this version")
+        records = _read_pdf_source(source, sources_dir, store, result, now)
         _check_count(source, records, previous)
     except IngestError as error:
         log.warning("%s: %s", source.id, error)
         result.status, result.error = SourceStatus.FAILED, str(error)
-        result.error_kind = getattr(error, "kind", None) or _kind_of(error)
-        return SourceOutcome(result=result)
+        result.error_kind = "layout-changed" if isinstance(error, EmptyExtractError) else "extract"
+        stale = carry_forward(previous.records)
+        result.stale_records = len(stale)
+        return SourceOutcome(result=result, records=stale)
     result.records = len(records)
     return SourceOutcome(result=result, records=records)
 
@@ -126,15 +158,13 @@ def _read_pdf_source(
     return extract_pdf(data, name=str(path), source_id=source.id, extracted_at=now)
 
 
-def _check_count(source: PdfSource | HtmlSource, records: list[Program], previous: Snapshot | None) -> None:
+def _check_count(source: PdfSource, records: list[Program], previous: Previous) -> None:
     """Far fewer programs than expected is an extraction failure, never a mass removal."""
     if len(records) < source.min_records:
         raise EmptyExtractError(
             f"{source.location}: gave {len(records)} program(s), fewer than the {source.min_records} expected"
         )
-    if previous is None:
-        return
-    before = sum(1 for r in previous.records if any(p.source == source.id and not p.stale for p in r.provenance))
+    before = sum(1 for r in previous.records if not all(p.stale for p in r.provenance))
     if before and len(records) < before * MIN_SHARE_OF_PREVIOUS:
         raise EmptyExtractError(
             f"{source.location}: gave {len(records)} program(s) where the previous snapshot had {before}; "
@@ -142,19 +172,13 @@ def _check_count(source: PdfSource | HtmlSource, records: list[Program], previou
         )
 
 
-def carry_forward(previous: list[Program], source_id: str) -> list[Program]:
-    """The parts of earlier records that came from a source that failed now, marked stale."""
+def carry_forward(previous: list[Program]) -> list[Program]:
+    """A failed source's earlier records, kept and marked stale."""
     kept: list[Program] = []
     for record in previous:
-        entries = [p for p in record.provenance if p.source == source_id]
-        if not entries:
-            continue
         stale = [
-            p.model_copy(update={"stale": True, "last_verified": p.last_verified or p.extracted_at}) for p in entries
+            p.model_copy(update={"stale": True, "last_verified": p.last_verified or p.extracted_at})
+            for p in record.provenance
         ]
         kept.append(record.model_copy(update={"provenance": stale}, deep=True))
     return kept
-
-
-def _kind_of(error: IngestError) -> str:
-    return "layout-changed" if isinstance(error, EmptyExtractError) else "extract"

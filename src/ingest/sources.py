@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ingest.catalogue import load_catalogue
 from ingest.errors import ConfigError
+from ingest.fetch import FetchSettings
 
 SOURCES_FILE = "sources.toml"
 
@@ -78,8 +79,11 @@ Source = Annotated[PdfSource | HtmlSource, Field(discriminator="kind")]
 
 
 class SourceList(BaseModel):
+    """The whole sources.toml: `[fetch]` settings and the `[[source]]` list."""
+
     model_config = ConfigDict(extra="forbid")
 
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
     source: list[Source]
 
     @field_validator("source")
@@ -93,8 +97,8 @@ class SourceList(BaseModel):
         return value
 
 
-def load_sources(folder: Path) -> list[PdfSource | HtmlSource]:
-    """The declared sources; ConfigError naming the file and the first problem."""
+def load_sources(folder: Path) -> SourceList:
+    """The declared sources and fetch settings; ConfigError naming the file and the first problem."""
     path = folder / SOURCES_FILE
     try:
         data = tomllib.loads(path.read_text("utf-8"))
@@ -103,7 +107,7 @@ def load_sources(folder: Path) -> list[PdfSource | HtmlSource]:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML ({error})") from None
     try:
-        return SourceList.model_validate(data).source
+        return SourceList.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

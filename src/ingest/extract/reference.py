@@ -26,7 +26,9 @@ _URL = re.compile(r"https?://[^\s<>\"')\]]+|www\.[^\s<>\"')\]]+")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _URL_TAIL_CHARS = re.compile(r"^[A-Za-z0-9/_.#?=&%~+-]+$")
 _SEPARATOR = re.compile(r"^[=_*~\-]{3,}$")
-_WEBSITE_LABEL = re.compile(r"^(?:program\s+)?(?:website|web\s*site|program\s+description|homepage|url)\s*:", re.I)
+_WEBSITE_LABEL = re.compile(
+    r"^(?:program\s+)?(?:website|web\s*site|program\s+description|homepage|url)\s*:", re.I
+)
 _CONTACT_LABEL = re.compile(r"^(?:contacts?|e-?mail|inquiries)\s*:\s*", re.I)
 _CALL_LABEL = re.compile(
     r"^(?P<label>[^:]{0,80}?\b(?:call|deadline|application\s+period|submission)s?\b[^:]{0,60}?)\s*:\s*(?P<value>.*)$",
@@ -54,7 +56,10 @@ _NOTE_CUES = re.compile(
 _SECTION_CATEGORIES = (
     (re.compile(r"affiliated with an overseas|while affiliated", re.I), Category.AFFILIATED_OVERSEAS),
     (re.compile(r"moving to japan|move to japan", re.I), Category.MOVING_TO_JAPAN),
-    (re.compile(r"member of a japanese|remaining abroad|remain abroad", re.I), Category.MEMBER_OF_JAPANESE_TEAM),
+    (
+        re.compile(r"member of a japanese|remaining abroad|remain abroad", re.I),
+        Category.MEMBER_OF_JAPANESE_TEAM,
+    ),
 )
 
 
@@ -147,7 +152,14 @@ def _merge_wrapped_headings(lines: list[Line], body_size: float) -> Iterator[Lin
     pending: Line | None = None
     for line in lines:
         if pending is not None:
-            merged = Line(f"{pending.text} {line.text}", pending.page, pending.bold, pending.size, pending.top, pending.gap_before)
+            merged = Line(
+                f"{pending.text} {line.text}",
+                pending.page,
+                pending.bold,
+                pending.size,
+                pending.top,
+                pending.gap_before,
+            )
             if merged.text.endswith("]") or not (line.bold or line.size > body_size):
                 yield merged if merged.text.endswith("]") else pending
                 if not merged.text.endswith("]"):
@@ -220,7 +232,12 @@ def _normal_marker(marker: str | None) -> str | None:
 
 
 def _is_label(text: str) -> bool:
-    return bool(_WEBSITE_LABEL.match(text) or _CONTACT_LABEL.match(text) or _CALL_LABEL.match(text) or _NOTE_LABEL.match(text))
+    return bool(
+        _WEBSITE_LABEL.match(text)
+        or _CONTACT_LABEL.match(text)
+        or _CALL_LABEL.match(text)
+        or _NOTE_LABEL.match(text)
+    )
 
 
 def _is_bare_link(text: str) -> bool:
@@ -250,7 +267,11 @@ def _continues_address(last: str, first: str) -> bool:
             or first.startswith(("/", ".", "_", "-", "?", "#"))
             or bool(re.fullmatch(r"[\w-]*[/.][\w/.-]*", first.rstrip(".,;)")))
         )
-    return last.endswith("@") or first.startswith("@") or ("@" in last and (last.endswith(".") or first.startswith(".")))
+    return (
+        last.endswith("@")
+        or first.startswith("@")
+        or ("@" in last and (last.endswith(".") or first.startswith(".")))
+    )
 
 
 # -- one program --------------------------------------------------------------------------------------
@@ -259,7 +280,11 @@ def _continues_address(last: str, first: str) -> bool:
 def _program_from_block(
     block: Block,
     pitch: float,
-    pdf: PdfText, catalogue: Catalogue, source_id: str, content_sha256: str, extracted_at: datetime
+    pdf: PdfText,
+    catalogue: Catalogue,
+    source_id: str,
+    content_sha256: str,
+    extracted_at: datetime,
 ) -> Program:
     parts = _read_paragraphs(paragraphs(block.lines, pitch))
     annotation_links = [uri for page in block.pages for uri in pdf.links.get(page, [])]
@@ -280,7 +305,12 @@ def _program_from_block(
         contacts=parts.contacts,
         calls=parts.calls,
         provenance=[
-            Provenance(source=source_id, pages=sorted(block.pages), content_sha256=content_sha256, extracted_at=extracted_at)
+            Provenance(
+                source=source_id,
+                pages=sorted(block.pages),
+                content_sha256=content_sha256,
+                extracted_at=extracted_at,
+            )
         ],
     )
     program.provenance[0].fields = _supplied_fields(program)
@@ -415,7 +445,12 @@ def _repair_url(url: str, annotations: list[str]) -> str:
 
 
 def _agencies(
-    title: str, prose: str, website: str | None, links: list[str], contacts: list[Contact], catalogue: Catalogue
+    title: str,
+    prose: str,
+    website: str | None,
+    links: list[str],
+    contacts: list[Contact],
+    catalogue: Catalogue,
 ) -> list[str]:
     """Agencies from the hosts the entry points at; failing that, the agency its title or text names."""
     found: list[str] = []

@@ -1,0 +1,238 @@
+"""Website sources: fetch each program's pages (and the call pages they link to), extract records.
+
+Fetching is done by ingest.fetch (polite, conditional, size-capped); extraction by
+ingest.extract.html. This module decides what to fetch and what a page's failure means: a page
+that cannot be fetched, or whose layout no longer matches its extractor, keeps its last good
+values (marked stale) and is reported; it never empties a record.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ingest.errors import ExtractError, FetchError, IngestError
+from ingest.fetch import Fetcher, FetchRequest, FetchResult, Validators
+from ingest.models import FetchedPage, Program, Provenance, SourceResult, SourceStatus
+from ingest.snapshot import SnapshotStore
+from ingest.sources import HtmlSource
+
+
+@dataclass
+class Previous:
+    """What the last snapshot knew about one source: its pages (for validators) and its records."""
+
+    result: SourceResult | None = None
+    records: list[Program] = field(default_factory=list)
+
+    def page(self, url: str) -> FetchedPage | None:
+        pages = self.result.pages if self.result else []
+        return next((p for p in pages if p.url == url and p.content_sha256), None)
+
+    def records_from(self, url: str) -> list[Program]:
+        return [r for r in self.records if any(p.url == url for p in r.provenance)]
+
+
+@dataclass
+class WebsiteRun:
+    source: HtmlSource
+    previous: Previous
+    result: SourceResult
+    records: list[Program] = field(default_factory=list)
+    followed: set[str] = field(default_factory=set)
+
+
+def read_websites(
+    sources: list[HtmlSource],
+    previous: dict[str, Previous],
+    fetcher: Fetcher,
+    store: SnapshotStore,
+) -> list[tuple[SourceResult, list[Program]]]:
+    """Every website source read: its result for the manifest and the records it gave."""
+    runs = [
+        WebsiteRun(
+            source=s,
+            previous=previous.get(s.id, Previous()),
+            result=SourceResult(id=s.id, kind=s.kind, location=s.url, status=SourceStatus.OK),
+        )
+        for s in sources
+    ]
+    _fetch_round(runs, {run.source.id: [run.source.url] for run in runs}, fetcher, store, main=True)
+    follow_ups = {run.source.id: _follow_ups(run) for run in runs if run.result.status != SourceStatus.FAILED}
+    _fetch_round(runs, follow_ups, fetcher, store, main=False)
+    for run in runs:
+        run.result.records = len(run.records)
+        if run.result.pages:
+            first = run.result.pages[0]
+            run.result.content_sha256, run.result.final_url = first.content_sha256, first.final_url
+            run.result.redirects, run.result.content_type = first.redirects, first.content_type
+            run.result.etag, run.result.last_modified = first.etag, first.last_modified
+    return [(run.result, run.records) for run in runs]
+
+
+def _fetch_round(
+    runs: list[WebsiteRun], urls: dict[str, list[str]], fetcher: Fetcher, store: SnapshotStore, *, main: bool
+) -> None:
+    """Fetch one round of pages for all sources at once (the fetcher spaces requests per host)."""
+    jobs = [(run, url) for run in runs for url in urls.get(run.source.id, [])]
+    requests = [_request(run, url) for run, url in jobs]
+    for (run, url), outcome in zip(jobs, fetcher.fetch_all(requests), strict=True):
+        page = FetchedPage(url=url)
+        run.result.pages.append(page)
+        try:
+            if isinstance(outcome, FetchError):
+                raise outcome
+            records = _extract_page(run, page, outcome, store)
+        except IngestError as error:
+            page.error, page.error_kind = str(error), getattr(error, "kind", None) or "extract"
+            _page_failed(run, page, main=main)
+            continue
+        run.records.extend(records)
+
+
+def _request(run: WebsiteRun, url: str) -> FetchRequest:
+    known = run.previous.page(url)
+    validators = (
+        Validators(known.etag, known.last_modified) if known and (known.etag or known.last_modified) else None
+    )
+    return FetchRequest(url=url, allowed_domains=run.source.allowed_domains, validators=validators)
+
+
+def _extract_page(
+    run: WebsiteRun, page: FetchedPage, fetched: FetchResult, store: SnapshotStore
+) -> list[Program]:
+    from ingest.extract import extract_pdf, is_pdf
+    from ingest.extract.html import extract_html
+
+    content = _content(run, page, fetched, store)
+    page.final_url, page.status, page.redirects = fetched.final_url, fetched.status, fetched.redirects
+    page.content_type, page.etag, page.last_modified = (
+        fetched.content_type,
+        fetched.etag,
+        fetched.last_modified,
+    )
+    page.content_sha256 = store.put_raw(content)
+    if fetched.not_modified and run.result.status == SourceStatus.OK and page.url == run.source.url:
+        run.result.status = SourceStatus.NOT_MODIFIED
+    if is_pdf(content):  # a call document linked from a page
+        records = extract_pdf(
+            content, name=fetched.final_url, source_id=run.source.id, extracted_at=fetched.fetched_at
+        )
+        page.extractor = "pdf"
+    else:
+        extraction = extract_html(
+            content,
+            url=fetched.final_url,
+            source_id=run.source.id,
+            content_type=fetched.content_type,
+            fetched_at=fetched.fetched_at,
+        )
+        records, page.extractor = extraction.programs, extraction.extractor
+        page.fell_back, page.missing = extraction.fell_back, list(extraction.missing)
+    records = _assign(run, page, records)
+    if not records:
+        raise ExtractError(f"{page.url}: no program information found on the page")
+    if page.missing:
+        records = _keep_missing_fields(run, page, records)
+    if fetched.final_url != page.url:
+        run.result.problems.append(f"{page.url} moved to {fetched.final_url}")
+        records = [r.model_copy(update={"links": [*r.links, fetched.final_url]}) for r in records]
+    return records
+
+
+def _content(run: WebsiteRun, page: FetchedPage, fetched: FetchResult, store: SnapshotStore) -> bytes:
+    if fetched.content is not None:
+        return fetched.content
+    known = run.previous.page(page.url)  # 304: the stored bytes are still current
+    if known is None or known.content_sha256 is None:
+        raise ExtractError(f"{page.url}: the server answered 304 but no earlier copy is stored")
+    return store.read_raw(known.content_sha256)
+
+
+def _assign(run: WebsiteRun, page: FetchedPage, records: list[Program]) -> list[Program]:
+    """Keep the records about this source's programs; a page about one unnamed program is that program's."""
+    covered = set(run.source.programs)
+    kept: list[Program] = []
+    for record in records:
+        if record.id not in covered and len(covered) == 1:
+            from ingest.catalogue import load_catalogue
+
+            if record.id not in load_catalogue().known_ids():
+                record = record.model_copy(update={"id": run.source.programs[0]})
+        if record.id in covered:
+            kept.append(record)
+        else:
+            run.result.problems.append(
+                f"{page.url}: also describes {record.id!r}, which this source does not cover"
+            )
+    return kept
+
+
+def _keep_missing_fields(run: WebsiteRun, page: FetchedPage, records: list[Program]) -> list[Program]:
+    """A changed layout lost some fields: keep their previous values, marked stale, and say so."""
+    run.result.status = SourceStatus.PARTIAL
+    run.result.error_kind = "layout-changed"
+    run.result.problems.append(
+        f"{page.url}: layout changed, the {page.extractor} extractor no longer finds "
+        f"{', '.join(page.missing)}; previous values kept"
+    )
+    before = {r.id: r for r in run.previous.records_from(page.url)}
+    kept: list[Program] = []
+    for record in records:
+        old = before.get(record.id)
+        restore = [
+            f for f in page.missing if old is not None and f in Program.model_fields and getattr(old, f)
+        ]
+        if not old or not restore:
+            kept.append(record)
+            continue
+        stale = _stale_provenance(old, page.url, restore)
+        kept.append(
+            record.model_copy(
+                update={f: getattr(old, f) for f in restore} | {"provenance": [*record.provenance, *stale]}
+            )
+        )
+    return kept
+
+
+def _page_failed(run: WebsiteRun, page: FetchedPage, *, main: bool) -> None:
+    """Carry the page's last good records forward, marked stale (all of them when the main page
+    failed: its call pages are not even looked for then)."""
+    before = run.previous.records if main else run.previous.records_from(page.url)
+    stale = [r.model_copy(update={"provenance": _stale_provenance(r, page.url, None)}) for r in before]
+    run.records.extend(stale)
+    run.result.stale_records += len(stale)
+    if main:
+        run.result.status, run.result.error, run.result.error_kind = (
+            SourceStatus.FAILED,
+            page.error,
+            page.error_kind,
+        )
+    else:
+        run.result.status = SourceStatus.PARTIAL
+        run.result.problems.append(f"{page.url}: {page.error}")
+
+
+def _stale_provenance(record: Program, url: str, fields: list[str] | None) -> list[Provenance]:
+    entries = [p for p in record.provenance if p.url == url] or record.provenance[:1]
+    return [
+        p.model_copy(
+            update={
+                "stale": True,
+                "last_verified": p.last_verified or p.extracted_at,
+                "fields": fields if fields is not None else p.fields,
+            }
+        )
+        for p in entries
+    ]
+
+
+def _follow_ups(run: WebsiteRun) -> list[str]:
+    """Call pages linked from the program page, found by the source's patterns."""
+    links = [link for record in run.records for link in record.links]
+    wanted: list[str] = []
+    for rule in run.source.follow:
+        pattern = re.compile(rule.pattern)
+        matches = [link for link in dict.fromkeys(links) if pattern.search(link) and link != run.source.url]
+        wanted.extend(matches[: rule.limit])
+    return list(dict.fromkeys(wanted))

@@ -1,0 +1,113 @@
+"""`ingest run` end to end on the bundled reference PDF: snapshots, reports, failures, exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ingest.cli import main
+from ingest.snapshot import SnapshotStore
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "sources" / "funding-programs-overseas-2025-04.pdf"
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Path:
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    shutil.copy(REFERENCE, folder / REFERENCE.name)
+    text = (ROOT / "sources" / "sources.toml").read_text()
+    pdf_only = text.split('\n[[source]]\nid = "jst-', 1)[0]  # the bundled PDF source, no websites
+    (folder / "sources.toml").write_text(pdf_only)
+    return folder
+
+
+def run_cli(*args: str) -> int:
+    return main(list(args))
+
+
+def test_first_and_second_run(sources: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    snapshots = tmp_path / "snapshots"
+    assert run_cli("run", "--sources", str(sources), "--snapshots", str(snapshots)) == 0
+    assert run_cli("run", "--sources", str(sources), "--snapshots", str(snapshots), "--exit-code") == 0
+    store = SnapshotStore(snapshots)
+    first, second = (store.load(name) for name in store.names())
+    assert len(first.records) == 11
+    assert second.manifest.previous == first.name
+    assert json.loads((second.path / "changes.json").read_text())["changes"] == []
+    assert "No changes." in (second.path / "report.md").read_text()
+    [raw] = [p for p in (snapshots / "raw").rglob("*") if p.is_file()]  # the PDF stored once for both runs
+    assert raw.read_bytes() == REFERENCE.read_bytes()
+    out = capsys.readouterr()
+    assert "Snapshot written" in out.out and "reference-pdf: ok, 11 program(s)" in out.err
+
+
+def test_broken_pdf_keeps_last_good_records_marked_stale(sources: Path, tmp_path: Path) -> None:
+    snapshots = tmp_path / "snapshots"
+    assert run_cli("run", "--sources", str(sources), "--snapshots", str(snapshots)) == 0
+    pdf = sources / REFERENCE.name
+    pdf.write_bytes(REFERENCE.read_bytes()[: len(REFERENCE.read_bytes()) // 3])  # truncated
+    assert run_cli("run", "--sources", str(sources), "--snapshots", str(snapshots), "--exit-code") == 3
+    latest = SnapshotStore(snapshots).latest()
+    assert latest is not None
+    [result] = latest.manifest.sources
+    assert result.status == "failed" and "damaged or truncated" in (result.error or "")
+    assert len(latest.records) == 11  # nothing lost
+    assert all(p.stale and p.last_verified for r in latest.records for p in r.provenance)
+    assert (
+        json.loads((latest.path / "changes.json").read_text())["changes"] == []
+    )  # not "11 programs removed"
+    assert "Sources that failed" in (latest.path / "report.md").read_text()
+
+
+def test_pdf_with_far_fewer_programs_is_an_extraction_failure(sources: Path, tmp_path: Path) -> None:
+    snapshots = tmp_path / "snapshots"
+    toml = sources / "sources.toml"
+    toml.write_text(toml.read_text().replace("min_records = 8", "min_records = 20"))
+    assert run_cli("run", "--sources", str(sources), "--snapshots", str(snapshots)) == 0
+    [result] = SnapshotStore(snapshots).latest().manifest.sources  # type: ignore[union-attr]
+    assert result.status == "failed" and "fewer than the 20 expected" in (result.error or "")
+
+
+def test_missing_sources_file_is_one_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli("run", "--sources", str(tmp_path / "nowhere"), "--snapshots", str(tmp_path / "s")) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "sources.toml: no such file" in err
+    assert not (tmp_path / "s").exists()
+
+
+def test_unknown_key_in_sources_is_refused(
+    sources: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    toml = sources / "sources.toml"
+    toml.write_text(toml.read_text().replace('kind = "pdf"', 'kind = "pdf"\ncolour = "blue"'))
+    assert run_cli("run", "--sources", str(sources), "--snapshots", str(tmp_path / "s")) == 2
+    assert "colour" in capsys.readouterr().err
+
+
+def test_diff_and_export_commands(sources: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    snapshots = tmp_path / "snapshots"
+    run_cli("run", "--sources", str(sources), "--snapshots", str(snapshots))
+    run_cli("run", "--sources", str(sources), "--snapshots", str(snapshots))
+    old, new = SnapshotStore(snapshots).names()
+    capsys.readouterr()
+    assert run_cli("diff", old, new, "--snapshots", str(snapshots), "--json", "--exit-code") == 0
+    assert json.loads(capsys.readouterr().out)["changes"] == []
+    out_file = tmp_path / "export.json"
+    assert run_cli("export", "--snapshots", str(snapshots), "--output", str(out_file)) == 0
+    exported = json.loads(out_file.read_text())
+    assert exported["snapshot"] == new and len(exported["records"]) == 11
+    assert run_cli("diff", old, str(tmp_path / "missing.json")) == 2
+    assert "no such snapshot or record file" in capsys.readouterr().err
+
+
+def test_schema_copy_in_repo_is_current(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli("schema") == 0
+    generated = json.loads(capsys.readouterr().out)
+    kept = json.loads((ROOT / "schema" / "export.schema.json").read_text())
+    assert kept == generated, "run: ingest schema --output schema/export.schema.json"
+    assert {"records", "snapshot", "sources"} <= set(generated["properties"])
