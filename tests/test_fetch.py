@@ -530,6 +530,18 @@ def test_connection_refused() -> None:
     assert mirror not in str(error)
 
 
+def test_unreachable_host_is_not_retried_page_after_page() -> None:
+    """Offline, the first failure to reach a host answers for the rest of that host's pages."""
+    mirror = f"127.0.0.1:{closed_port()}"
+    with Fetcher(FetchSettings(**{**FAST, "retries": 2, "rewrite_hosts": {JST: mirror}})) as fetcher:
+        first = raises_kind("connection", lambda: fetcher.fetch(jst("/a.html")))
+        started = time.monotonic()
+        second = raises_kind("connection", lambda: fetcher.fetch(jst("/b.html")))
+        assert time.monotonic() - started < 0.05  # no connection attempt, no backoff
+    assert "refused" in str(first).lower()
+    assert str(second).startswith(f"https://{JST}/b.html: not tried, {JST} was unreachable earlier")
+
+
 def test_tls_failure(httpserver: HTTPServer) -> None:
     """https:// to a plain-HTTP server fails in the TLS handshake."""
     url = f"https://127.0.0.1:{httpserver.port}/page.html"

@@ -69,6 +69,7 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # 429 and the transient 5xx; 501 Not Implemented and 505 HTTP Version Not Supported never heal.
 RETRY_STATUSES = frozenset({429, *range(500, 600)} - {501, 505})
 CHUNK_BYTES = 64 * 1024
+UNREACHABLE_KINDS = frozenset({"dns", "connection", "tls"})  # the host itself is out of reach
 
 
 class FetchSettings(BaseModel):
@@ -147,6 +148,9 @@ class Fetcher:
         self._session = _make_session(settings)
         self._hosts: dict[str, _HostState] = {}
         self._hosts_lock = threading.Lock()
+        # A host that could not be resolved or reached once in this run is not retried page after
+        # page: offline, a run would otherwise spend the whole retry budget on every URL.
+        self._unreachable: dict[str, FetchError] = {}
 
     def __enter__(self) -> Self:
         return self
@@ -162,6 +166,21 @@ class Fetcher:
 
     def fetch(self, request: FetchRequest) -> FetchResult:
         """Fetch one page, following redirects; raise FetchError (with a `kind`) when it cannot."""
+        host = _host_key(request.url)
+        if host in self._unreachable:
+            earlier = self._unreachable[host]
+            raise FetchError(
+                f"{request.url}: not tried, {host} was unreachable earlier in this run ({earlier})",
+                earlier.kind,
+            )
+        try:
+            return self._fetch(request)
+        except FetchError as error:
+            if error.kind in UNREACHABLE_KINDS and _host_key(request.url) == host:
+                self._unreachable.setdefault(host, error)
+            raise
+
+    def _fetch(self, request: FetchRequest) -> FetchResult:
         allowed = request.allowed_domains or [_host_name(request.url)]
         headers = _request_headers(request)
         redirects: list[str] = []

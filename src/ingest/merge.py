@@ -1,31 +1,123 @@
-"""Records for the same program from several sources → one record with per-source provenance."""
+"""Records for the same program from several sources → one record with per-source provenance.
+
+Which source wins a field: the reference PDF is the curated English summary, so it wins the
+descriptive fields (name, summary, eligibility, website); the websites are where deadlines move,
+so every source's calls are kept, each tagged with its source. When the PDF and a website
+disagree on a review-worthy field (the PDF says June 3, the call page June 10), both values stay
+and a `conflict` is recorded for review.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 
-from ingest.models import Program
+from ingest.models import CallPeriod, Conflict, Contact, Program
 
 _UNION_FIELDS = ("agencies", "categories", "links", "notes")
+_SAME_CALL_WINDOW = timedelta(days=60)  # two closing dates this close are taken to be the same call
 
 
 def merge_records(records: Iterable[Program]) -> list[Program]:
-    """One record per id, in id order. Earlier sources win a field; list fields are united."""
-    merged: dict[str, Program] = {}
+    """One record per id, in id order."""
+    groups: dict[str, list[Program]] = {}
     for record in records:
-        if record.id not in merged:
-            merged[record.id] = record.model_copy(deep=True)
-            continue
-        target = merged[record.id]
-        updates: dict[str, object] = {}
-        for name in Program.model_fields:
-            if name in ("id", "provenance"):
+        groups.setdefault(record.id, []).append(record)
+    return [merge_group(groups[key]) for key in sorted(groups)]
+
+
+def merge_group(records: list[Program]) -> Program:
+    if len(records) == 1:
+        only = records[0]
+        return only.model_copy(update={"calls": [_tagged(call, only) for call in only.calls]})
+    ordered = sorted(records, key=_rank)
+    first = ordered[0]
+    updates: dict[str, object] = {}
+    for name in ("name", "summary", "eligibility", "website"):
+        updates[name] = next((getattr(r, name) for r in ordered if getattr(r, name)), getattr(first, name))
+    for name in _UNION_FIELDS:
+        updates[name] = list(dict.fromkeys(item for r in ordered for item in getattr(r, name)))
+    updates["contacts"] = _merge_contacts(ordered)
+    updates["calls"] = _merge_calls(ordered)
+    updates["conflicts"] = _conflicts(ordered)
+    updates["provenance"] = [p for r in ordered for p in r.provenance]
+    return first.model_copy(update=updates)
+
+
+def _rank(record: Program) -> tuple[int, str]:
+    """PDF-derived records first (they have page numbers, no URL), then websites by source id."""
+    primary = record.provenance[0]
+    return (0 if primary.url is None else 1, primary.source)
+
+
+def _source(record: Program) -> str:
+    return record.provenance[0].source
+
+
+def _tagged(call: CallPeriod, record: Program) -> CallPeriod:
+    return call if call.source else call.model_copy(update={"source": _source(record)})
+
+
+def _merge_calls(records: list[Program]) -> list[CallPeriod]:
+    """Every source's calls; the same dates stated twice are kept once (from the higher-ranked source)."""
+    calls: list[CallPeriod] = []
+    seen: set[tuple[object, object, str]] = set()
+    for record in records:
+        for call in record.calls:
+            key = (call.opens, call.closes, call.status)
+            if call.closes is not None and key in seen:
                 continue
-            mine, theirs = getattr(target, name), getattr(record, name)
-            if name in _UNION_FIELDS:
-                updates[name] = list(dict.fromkeys([*mine, *theirs]))
-            elif mine in (None, "", []) and theirs not in (None, "", []):
-                updates[name] = theirs
-        updates["provenance"] = [*target.provenance, *record.provenance]
-        merged[record.id] = target.model_copy(update=updates)
-    return [merged[key] for key in sorted(merged)]
+            seen.add(key)
+            calls.append(_tagged(call, record))
+    return calls
+
+
+def _merge_contacts(records: list[Program]) -> list[Contact]:
+    """Contacts united by address; a later source fills in a phone or postal address, never overwrites."""
+    merged: dict[str, Contact] = {}
+    for record in records:
+        for index, contact in enumerate(record.contacts):
+            key = contact.email or f"{_source(record)}#{index}"
+            if key not in merged:
+                merged[key] = contact
+                continue
+            known = merged[key]
+            fills = {f: getattr(contact, f) for f in ("label", "phone", "address") if not getattr(known, f)}
+            merged[key] = known.model_copy(update={k: v for k, v in fills.items() if v})
+    return list(merged.values())
+
+
+def _conflicts(records: list[Program]) -> list[Conflict]:
+    reference = [r for r in records if r.provenance[0].url is None]
+    websites = [r for r in records if r.provenance[0].url is not None]
+    if not reference or not websites:
+        return []
+    conflicts: list[Conflict] = []
+    pdf = reference[0]
+    for call in pdf.calls:
+        if call.closes is None:
+            continue
+        site_closes = {
+            _source(site): [str(c.closes) for c in site.calls if _near(c.closes, call.closes)]
+            for site in websites
+        }
+        site_closes = {source: values for source, values in site_closes.items() if values}
+        if site_closes and not any(str(call.closes) in values for values in site_closes.values()):
+            values: dict[str, object] = {_source(pdf): str(call.closes), **site_closes}
+            conflicts.append(Conflict(field=f"calls[{call.label or call.raw}].closes", values=values))
+    pdf_emails = {c.email for c in pdf.contacts if c.email}
+    site_emails = {_source(s): sorted(c.email for c in s.contacts if c.email) for s in websites}
+    site_emails = {source: emails for source, emails in site_emails.items() if emails}
+    if pdf_emails and site_emails and not any(pdf_emails & set(emails) for emails in site_emails.values()):
+        conflicts.append(Conflict(field="contacts", values={_source(pdf): sorted(pdf_emails), **site_emails}))
+    return conflicts
+
+
+def _near(value: date | datetime | None, other: date | datetime) -> bool:
+    if value is None:
+        return False
+    return abs(_as_date(value) - _as_date(other)) <= _SAME_CALL_WINDOW
+
+
+def _as_date(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
