@@ -30,20 +30,39 @@ def run_cli(*args: str) -> int:
     return main(list(args))
 
 
-def test_first_and_second_run(sources: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_first_run_writes_a_snapshot_and_an_unchanged_rerun_only_logs(
+    sources: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     snapshots = tmp_path / "snapshots"
     assert run_cli("run", "--sources", str(sources), "--snapshots", str(snapshots)) == 0
     assert run_cli("run", "--sources", str(sources), "--snapshots", str(snapshots), "--exit-code") == 0
     store = SnapshotStore(snapshots)
-    first, second = (store.load(name) for name in store.names())
-    assert len(first.records) == 11
-    assert second.manifest.previous == first.name
-    assert json.loads((second.path / "changes.json").read_text())["changes"] == []
-    assert "No changes." in (second.path / "report.md").read_text()
-    [raw] = [p for p in (snapshots / "raw").rglob("*") if p.is_file()]  # the PDF stored once for both runs
+    [only] = [store.load(name) for name in store.names()]
+    assert len(only.records) == 11
+    assert json.loads((only.path / "changes.json").read_text())["changes"] == []
+    [raw] = [p for p in (snapshots / "raw").rglob("*") if p.is_file()]
     assert raw.read_bytes() == REFERENCE.read_bytes()
+    log = (snapshots / "check.log").read_text().splitlines()
+    assert len(log) == 2 and f"wrote {only.name}" in log[0] and f"unchanged since {only.name}" in log[1]
     out = capsys.readouterr()
-    assert "Snapshot written" in out.out and "reference-pdf: ok, 11 program(s)" in out.err
+    assert "Snapshot written" in out.out and "Nothing changed since" in out.out
+    assert "reference-pdf: ok, 11 program(s)" in out.err
+
+
+def test_changed_source_writes_a_second_snapshot_with_its_diff(sources: Path, tmp_path: Path) -> None:
+    snapshots = tmp_path / "snapshots"
+    assert run_cli("run", "--sources", str(sources), "--snapshots", str(snapshots)) == 0
+    pdf = sources / REFERENCE.name
+    pdf.write_bytes(pdf.read_bytes() + b"\n% appended comment: new bytes, same document\n")
+    assert run_cli("run", "--sources", str(sources), "--snapshots", str(snapshots), "--exit-code") == 0
+    first, second = (SnapshotStore(snapshots).load(n) for n in SnapshotStore(snapshots).names())
+    assert second.manifest.previous == first.name
+    assert second.manifest.sources[0].content_sha256 != first.manifest.sources[0].content_sha256
+    assert "No changes." in (second.path / "report.md").read_text()
+    assert (
+        len(list((snapshots / "raw").rglob("*.*"))) == 0
+        and len([p for p in (snapshots / "raw").rglob("*") if p.is_file()]) == 2
+    )
 
 
 def test_broken_pdf_keeps_last_good_records_marked_stale(sources: Path, tmp_path: Path) -> None:
@@ -92,6 +111,7 @@ def test_unknown_key_in_sources_is_refused(
 def test_diff_and_export_commands(sources: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     snapshots = tmp_path / "snapshots"
     run_cli("run", "--sources", str(sources), "--snapshots", str(snapshots))
+    (sources / REFERENCE.name).write_bytes(REFERENCE.read_bytes() + b"\n% new bytes\n")
     run_cli("run", "--sources", str(sources), "--snapshots", str(snapshots))
     old, new = SnapshotStore(snapshots).names()
     capsys.readouterr()

@@ -67,18 +67,27 @@ def run(sources_dir: Path, snapshots_dir: Path, exit_code: bool, rewrite_hosts: 
     mirrors = dict(_host_pair(item) for item in rewrite_hosts)
     outcome = run_pipeline(sources_dir, snapshots_dir, progress=_show_source, rewrite_hosts=mirrors or None)
     snapshot = outcome.snapshot
-    click.echo(f"Snapshot written: {snapshot.path} ({snapshot.manifest.programs} programs)")
-    if outcome.previous is None:
-        click.echo("First snapshot: nothing to compare with yet.")
-    else:
+    if snapshot is None:
+        assert outcome.previous is not None
         click.echo(
-            f"Compared with {outcome.previous.name}: {len(outcome.changes)} change(s), "
-            f"{len(outcome.review_changes)} waiting for review."
+            f"Nothing changed since {outcome.previous.name}: every source gave the same content, "
+            f"so no new snapshot was written (noted in {snapshots_dir / 'check.log'})."
         )
-    click.echo(f"Report: {snapshot.path / 'report.md'}")
+        click.echo(f"Report: {outcome.previous.path / 'report.md'}")
+    else:
+        click.echo(f"Snapshot written: {snapshot.path} ({snapshot.manifest.programs} programs)")
+        if outcome.previous is None:
+            click.echo("First snapshot: nothing to compare with yet.")
+        else:
+            click.echo(
+                f"Compared with {outcome.previous.name}: {len(outcome.changes)} change(s), "
+                f"{len(outcome.review_changes)} waiting for review."
+            )
+        click.echo(f"Report: {snapshot.path / 'report.md'}")
     if outcome.failed_sources:
         click.echo(
-            f"{len(outcome.failed_sources)} source(s) failed; their last good data is kept, marked stale."
+            f"{len(outcome.failed_sources)} source(s) failed (listed above); their last good data is kept, "
+            "marked stale."
         )
     if not exit_code:
         return EXIT_OK

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,13 +40,14 @@ class SourceOutcome:
 
 @dataclass
 class RunOutcome:
-    snapshot: Snapshot
+    snapshot: Snapshot | None  # None: nothing changed, only a line in the check log
     previous: Snapshot | None
     changes: list[Change]
+    sources: list[SourceResult]
 
     @property
     def failed_sources(self) -> list[SourceResult]:
-        return [s for s in self.snapshot.manifest.sources if s.status == SourceStatus.FAILED]
+        return [s for s in self.sources if s.status == SourceStatus.FAILED]
 
     @property
     def review_changes(self) -> list[Change]:
@@ -53,7 +55,8 @@ class RunOutcome:
 
 
 Progress = Callable[[SourceResult], None]
-BY_SOURCE = "extracted.json"  # each source's records before merging: what carry-forward needs
+BY_SOURCE = "extracted.json"
+CHECK_LOG = "check.log"  # each source's records before merging: what carry-forward needs
 
 
 def run(
@@ -90,6 +93,12 @@ def run(
             progress(outcome.result)
     records = merge_records([record for outcome in outcomes for record in outcome.records])
     changes = diff_programs(previous.records, records) if previous else []
+    results = [outcome.result for outcome in outcomes]
+    if previous is not None and not changes and _same_content(results, previous.manifest.sources):
+        log_check(
+            store, now, f"unchanged since {previous.name}: {len(results)} sources, content hashes equal"
+        )
+        return RunOutcome(snapshot=None, previous=previous, changes=[], sources=results)
     manifest = Manifest(
         snapshot=snapshot_name(now),
         created_at=now,
@@ -107,7 +116,30 @@ def run(
         "report.md": changes_markdown(changes, title=title, sources=manifest.sources),
     }
     snapshot = store.write(manifest, records, reports)
-    return RunOutcome(snapshot=snapshot, previous=previous, changes=changes)
+    log_check(store, now, f"wrote {snapshot.name}: {len(changes)} change(s)")
+    return RunOutcome(snapshot=snapshot, previous=previous, changes=changes, sources=results)
+
+
+def _same_content(now: list[SourceResult], before: list[SourceResult]) -> bool:
+    """Every source read fine and gave exactly the bytes it gave last time."""
+    if any(result.status == SourceStatus.FAILED or result.status == SourceStatus.PARTIAL for result in now):
+        return False  # failures are state worth recording run by run (source health counts them)
+
+    def hashes(results: list[SourceResult]) -> dict[str, tuple[str | None, ...]]:
+        return {r.id: (r.content_sha256, *sorted(p.content_sha256 or "" for p in r.pages)) for r in results}
+
+    return hashes(now) == hashes(before)
+
+
+def log_check(store: SnapshotStore, now: datetime, message: str) -> None:
+    """One line per run in snapshots/check.log, appended in a single write."""
+    store.root.mkdir(parents=True, exist_ok=True)
+    line = f"{now.astimezone(UTC).isoformat(timespec='seconds')}\t{message}\n".encode()
+    descriptor = os.open(store.root / CHECK_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(descriptor, line)
+    finally:
+        os.close(descriptor)
 
 
 def previous_by_source(snapshot: Snapshot | None) -> dict[str, Previous]:
