@@ -20,7 +20,8 @@ from ingest.models import CallPeriod, Category, Contact, Program, Provenance
 from ingest.periods import call_period
 
 BULLETS = "·•‧∙●○◦▪▫■□-–*・"
-_BULLET = re.compile(rf"^(?:[{re.escape(BULLETS)}]|[\ue000-\uf8ff])\s*")
+# Private-use glyphs and unmapped "(cid:127)" codes are how some fonts' bullets come out of pdfminer.
+_BULLET = re.compile(rf"^(?:[{re.escape(BULLETS)}]|[\ue000-\uf8ff]|\(cid:\d+\))\s*")
 _NUMBERED = re.compile(r"^\(?\d{1,2}[.)]\s+")
 _URL = re.compile(r"https?://[^\s<>\"')\]]+|www\.[^\s<>\"')\]]+")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")

@@ -1,0 +1,741 @@
+"""Dates and call periods as the funding programs print them, in English and Japanese.
+
+The grammar is one compiled regular expression per format family: dates ("April 10, 2025",
+"18 March 2025", "05/25/21 Tue", "2020.Jan.20", "2025/04/10", "令和7年6月13日(金)", "Mid-June, 2021",
+"令和7年度末") and times of day ("12:59", "1:00PM", "2 p.m.", "noon", "17時00分", "午後3時", "正午").
+Dates and times are found separately; each time then goes to the date it is printed next to, two dates
+with a range separator between them ("~", "–", "-", "to", "から") form a period, and a year missing from
+one end of a period is taken from the other end, else from the caller's context.
+
+Every result is Japan time: a datetime is aware with a fixed +09:00 offset (times marked UTC, GMT or
+another zone are converted), and a value printed without a time of day is a `datetime.date`, never a
+midnight datetime. A date printed without a year, and with no year to borrow, is not a date.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, timezone
+from typing import TypeVar
+
+from ingest.models import CallPeriod, CallStatus, Precision
+from ingest.normalize import clean_text
+
+__all__ = [
+    "JST",
+    "ParsedMoment",
+    "ParsedPeriod",
+    "call_period",
+    "find_moments",
+    "fiscal_year_bounds",
+    "parse_fiscal_year",
+    "parse_moment",
+    "parse_period",
+]
+
+# A fixed offset rather than ZoneInfo("Asia/Tokyo"): Japan has no daylight saving time, and isoformat()
+# of a fixed offset always prints "+09:00".
+JST = timezone(timedelta(hours=9), "JST")
+_JAPAN_OFFSET = timedelta(hours=9)
+
+
+@dataclass(frozen=True)
+class ParsedMoment:
+    """One date, with its time of day when one was printed."""
+
+    value: date | datetime  # a datetime is aware, +09:00
+    precision: Precision
+    span: tuple[int, int]  # where in the input text it was found (date and attached time together)
+
+
+@dataclass(frozen=True)
+class ParsedPeriod:
+    """A call period read from text: its ends (either may be unknown), status and doubts."""
+
+    opens: ParsedMoment | None
+    closes: ParsedMoment | None
+    status: CallStatus
+    warnings: tuple[str, ...]
+
+
+# --------------------------------------------------------------------------------------------------
+# Vocabulary
+
+_MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
+    "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9,
+    "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}  # fmt: skip
+_MONTH = "(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")(?![a-z])\.?"
+_WEEKDAY_WORDS = (
+    "monday|tuesday|wednesday|thursday|friday|saturday|sunday|tues|thurs|thur|mon|tue|wed|thu|fri|sat|sun"
+)
+_WEEKDAY_INDEX = {
+    "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
+    "月": 0, "火": 1, "水": 2, "木": 3, "金": 4, "土": 5, "日": 6,
+}  # fmt: skip
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_ERA_START = {"令和": 2019, "平成": 1989, "昭和": 1926}  # the Gregorian year of each era's year 1 (元年)
+_ERA = "令和|平成|昭和"
+_YEAR4 = r"(?P<year>(?:19|20)\d{2})(?!\d)"
+
+# Where in its month a vague date sits: representative day "first", "mid" (15th) or "last".
+_PARTS = {
+    "early": "first", "beginning of": "first", "the beginning of": "first", "start of": "first",
+    "mid": "mid", "middle of": "mid", "late": "last", "end of": "last", "the end of": "last",
+    "上旬": "first", "初旬": "first", "初め": "first", "中旬": "mid", "下旬": "last", "末": "last",
+}  # fmt: skip
+_PART_DAY_RANK = {"first": 1, "mid": 15, "last": 31}
+
+
+def _weekday_word(name: str) -> str:
+    return rf"(?P<{name}>(?<![a-z])(?:{_WEEKDAY_WORDS})(?![a-z])\.?)"
+
+
+def _weekday_bracket(name: str) -> str:
+    """'(Thu)', '(Tue.)', '(金)', '(金曜日)', '(月・祝)' after a date; the weekday itself is captured."""
+    return (
+        rf"\s*[(\[]\s*(?P<{name}>(?:{_WEEKDAY_WORDS})(?![a-z])\.?|[月火水木金土日](?:曜日?)?)"
+        r"(?:\s*[・,、]\s*[祝休]日?)?\s*[)\]]"
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Date families: each regex comes with the function that turns its match into a _DateToken.
+
+_EN_MONTH_FIRST = re.compile(  # "April 30, 2020(Thu)", "Tuesday April 5 (Mon.)", "June 8 (Tue.), 2021"
+    rf"(?:{_weekday_word('wd_lead')},?\s+)?(?<![a-z]){_MONTH}\s*(?P<day>\d{{1,2}})(?![\d:])(?:st|nd|rd|th)?(?![a-z])"
+    rf"(?:{_weekday_bracket('wd_a')})?(?:\s*,?\s*{_YEAR4})?(?:{_weekday_bracket('wd_b')})?",
+    re.I,
+)
+_EN_DAY_FIRST = re.compile(  # "18 March 2025", "25th May, 2021", "3th July, 2024", "16 Apr 2024"
+    rf"(?:{_weekday_word('wd_lead')},?\s+)?(?<![\d:./])(?P<day>\d{{1,2}})(?!\d)(?:st|nd|rd|th)?(?:\s+of)?[\s-]*"
+    rf"{_MONTH}(?:[\s,-]*{_YEAR4})?(?:{_weekday_bracket('wd_a')})?",
+    re.I,
+)
+_EN_MONTH_YEAR = re.compile(  # "End of March 2025", "Mid-June, 2021", "Early May", "March 2024"
+    r"(?<![a-z])(?:(?P<part>early|mid|middle of|late|(?:the\s+)?end\s+of|(?:the\s+)?beginning\s+of"
+    r"|start\s+of)"
+    rf"[\s-]*)?(?<![a-z]){_MONTH}(?:\s*,?\s*{_YEAR4})?",
+    re.I,
+)
+_EN_DOTTED = re.compile(  # "2020.Jan.20 Fri", "2020.April.10 Fri"
+    rf"(?<![\d.]){_YEAR4}[.\s/-]\s*{_MONTH}[.\s/-]*(?P<day>\d{{1,2}})(?![\d:])"
+    rf"(?:{_weekday_bracket('wd_a')}|\s+{_weekday_word('wd_b')})?",
+    re.I,
+)
+_NUMERIC_YMD = re.compile(  # "2025/04/10", "2025.4.10", "2025-04-10"
+    rf"(?<![\d/.]){_YEAR4}(?P<sep>[/.-])(?P<month>\d{{1,2}})(?P=sep)(?P<day>\d{{1,2}})(?!\d)(?![/.]\d)"
+    rf"(?:{_weekday_bracket('wd_a')}|\s+{_weekday_word('wd_b')})?",
+    re.I,
+)
+_US_MDY = re.compile(  # "05/25/21 Tue", "12/14/18 Fri", "07/30/2020"
+    r"(?<![\d/.])(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4}|\d{2})(?!\d)(?!/\d)"
+    rf"(?:{_weekday_bracket('wd_a')}|\s+{_weekday_word('wd_b')})?",
+    re.I,
+)
+# "2025年", "令和7年", "令和元年", "平成31年(令和元年)", "令和5(2023)年"
+_JA_YEAR = (
+    rf"(?:(?P<era>{_ERA})\s*(?P<era_year>元|\d{{1,2}})\s*(?:\(\s*(?P<alt_gregorian>\d{{4}})\s*\)\s*)?年"
+    rf"(?:\s*\(\s*(?P<alt_era>{_ERA})\s*(?P<alt_era_year>元|\d{{1,2}})\s*年?\s*\))?"
+    rf"|(?<!\d){_YEAR4}\s*年)"
+)
+_JA_DATE = re.compile(  # "2025年4月10日(木)", "6月3日(火)", "令和5年4月", "6月下旬", "3月末"
+    rf"(?:{_JA_YEAR}\s*)?(?<!\d)(?P<month>\d{{1,2}})\s*月"
+    rf"(?:\s*(?P<day>\d{{1,2}})\s*日|\s*(?P<part>上旬|初旬|初め|中旬|下旬|末))?(?:{_weekday_bracket('wd_a')})?"
+)
+_JA_FISCAL_YEAR_END = re.compile(rf"{_JA_YEAR}\s*度\s*末")  # "令和7年度末": March 31 of the next year
+_FISCAL_YEAR = re.compile(rf"(?<![a-z])FY\s*(?P<fy>(?:19|20)\d{{2}})(?!\d)|{_JA_YEAR}\s*度", re.I)
+
+
+@dataclass(frozen=True)
+class _TimeToken:
+    start: int
+    end: int
+    hour: int  # 0..24; 24:00 is the end of the day, i.e. 00:00 of the next
+    minute: int
+    offset: timedelta = _JAPAN_OFFSET
+
+
+@dataclass(frozen=True)
+class _DateToken:
+    start: int
+    end: int
+    year: int | None
+    month: int
+    day: int | None  # None for a vague date: see part
+    part: str | None  # "first", "mid", "last" for "Early May", "Mid-June", "End of March"
+    weekdays: tuple[str, ...]  # as printed, checked once the year is known
+    notes: tuple[str, ...] = ()  # doubts found while reading the date itself
+    time: _TimeToken | None = None
+
+    @property
+    def full_start(self) -> int:
+        return min(self.start, self.time.start) if self.time else self.start
+
+    @property
+    def full_end(self) -> int:
+        return max(self.end, self.time.end) if self.time else self.end
+
+    @property
+    def order(self) -> tuple[int, int]:
+        """Month and day, for telling whether the end of a range falls before its start."""
+        return self.month, self.day or _PART_DAY_RANK[self.part or "first"]
+
+
+def _weekdays(match: re.Match[str]) -> tuple[str, ...]:
+    return tuple(value for name, value in match.groupdict().items() if name.startswith("wd") and value)
+
+
+def _full_year(digits: str) -> int:
+    """'21' → 2021 (the programs' US-style dates are all 21st century); '2021' → 2021."""
+    year = int(digits)
+    if len(digits) == 2:
+        return 2000 + year if year < 70 else 1900 + year
+    return year
+
+
+def _named_month_date(match: re.Match[str]) -> _DateToken | None:
+    groups = match.groupdict()
+    month_text, day, part_text, year = groups["month"], groups.get("day"), groups.get("part"), groups["year"]
+    if month_text == "may" and part_text is None:
+        return None  # the lower-case word "may" is the verb far more often than the month
+    if day is None and part_text is None and year is None:
+        return None  # a bare month name is not a date
+    part = _PARTS[re.sub(r"\s+", " ", part_text.lower())] if part_text else None
+    return _DateToken(
+        start=match.start(),
+        end=match.end(),
+        year=int(year) if year else None,
+        month=_MONTHS[month_text.lower().rstrip(".")],
+        day=int(day) if day else None,
+        part=part if day is None else None,
+        weekdays=_weekdays(match),
+    )
+
+
+def _numeric_date(match: re.Match[str]) -> _DateToken | None:
+    return _DateToken(
+        start=match.start(),
+        end=match.end(),
+        year=_full_year(match["year"]),
+        month=int(match["month"]),
+        day=int(match["day"]),
+        part=None,
+        weekdays=_weekdays(match),
+    )
+
+
+def _era_year(era: str, year_text: str) -> int:
+    return _ERA_START[era] + (0 if year_text == "元" else int(year_text) - 1)
+
+
+def _japanese_year(match: re.Match[str]) -> tuple[int | None, tuple[str, ...]]:
+    """The Gregorian year of '2025年' / '令和7年' / '平成31年(令和元年)' / '令和5(2023)年', with doubts."""
+    groups = match.groupdict()
+    if groups.get("year"):
+        return int(groups["year"]), ()
+    if not groups.get("era"):
+        return None, ()
+    year = _era_year(groups["era"], groups["era_year"])
+    alternatives = []
+    if groups.get("alt_gregorian"):
+        alternatives.append(int(groups["alt_gregorian"]))
+    if groups.get("alt_era"):
+        alternatives.append(_era_year(groups["alt_era"], groups["alt_era_year"]))
+    printed = match.group(0)
+    notes = tuple(
+        f"'{printed}' names two different years ({year} and {other})"
+        for other in alternatives
+        if other != year
+    )
+    return year, notes
+
+
+def _japanese_date(match: re.Match[str]) -> _DateToken | None:
+    year, notes = _japanese_year(match)
+    day, part = match["day"], match["part"]
+    if day is None and part is None and year is None:
+        return None  # "4月" alone is a month of some year, too vague to be a date
+    return _DateToken(
+        start=match.start(),
+        end=match.end(),
+        year=year,
+        month=int(match["month"]),
+        day=int(day) if day else None,
+        part=_PARTS[part] if part else None,
+        weekdays=_weekdays(match),
+        notes=notes,
+    )
+
+
+def _fiscal_year_end(match: re.Match[str]) -> _DateToken | None:
+    fiscal_year, notes = _japanese_year(match)
+    if fiscal_year is None:
+        return None
+    return _DateToken(match.start(), match.end(), fiscal_year + 1, 3, None, "last", (), notes)
+
+
+_DATE_FAMILIES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], _DateToken | None]], ...] = (
+    (_EN_MONTH_FIRST, _named_month_date),
+    (_EN_DAY_FIRST, _named_month_date),
+    (_EN_MONTH_YEAR, _named_month_date),
+    (_EN_DOTTED, _named_month_date),
+    (_NUMERIC_YMD, _numeric_date),
+    (_US_MDY, _numeric_date),
+    (_JA_DATE, _japanese_date),
+    (_JA_FISCAL_YEAR_END, _fiscal_year_end),
+)
+
+# --------------------------------------------------------------------------------------------------
+# Time families
+
+_MERIDIEM = r"(?P<meridiem>[ap](?:\.\s?m\.?|m)(?![a-z]))"
+_CLOCK = re.compile(  # "12:59", "1:00PM", "15:00PM", "23:59 pm", "午後3:30"
+    rf"(?:(?P<ja_meridiem>午前|午後)\s*)?(?<![\d:.])(?P<hour>\d{{1,2}}):(?P<minute>\d{{2}})(?![\d:])(?:\s*{_MERIDIEM})?",
+    re.I,
+)
+_HOUR_MERIDIEM = re.compile(rf"(?<![\d:.])(?P<hour>\d{{1,2}})\s*{_MERIDIEM}", re.I)  # "2 p.m.", "5pm"
+_NOON = re.compile(r"(?<![a-z])noon(?![a-z])|正午", re.I)
+_JA_CLOCK = re.compile(  # "17時00分", "12時", "午後3時", "【午前10時】", "3時半"
+    r"(?:(?P<ja_meridiem>午前|午後)\s*)?(?<!\d)(?P<hour>\d{1,2})\s*時(?!間)(?:\s*(?P<minute>\d{1,2})\s*分|(?P<half>半))?"
+)
+_ZONE = (
+    r"(?P<zone>utc|gmt|jst|kst|cest|cet|edt|est|pdt|pst|japan(?:\s+standard)?\s+time|日本時間)(?![a-z])"
+    r"(?:\s*(?P<sign>[+-])\s*(?P<offset_hours>\d{1,2})(?::?(?P<offset_minutes>\d{2}))?)?"
+)
+_ZONE_HOURS = {"utc": 0, "gmt": 0, "jst": 9, "kst": 9, "japan": 9, "日本時間": 9, "cet": 1, "cest": 2}
+_ZONE_HOURS |= {"est": -5, "edt": -4, "pst": -8, "pdt": -7}
+_ZONE_BEFORE = re.compile(rf"{_ZONE}\s*[:(]?\s*$", re.I)  # "UTC 15時00分"
+_ZONE_AFTER = re.compile(rf"[\s,(\[]*{_ZONE}", re.I)  # "15:00 UTC", "(1:00PM JST)"
+
+
+def _meridiem_hour(hour: int, meridiem: str | None, ja_meridiem: str | None) -> int:
+    """Apply 'pm'/'午後'. '15:00PM' and '23:59 pm' already say the hour, so the marker is redundant.
+
+    午前12時 is noon and 午後12時 midnight, following the convention the programs print ("午前12時(正午)").
+    """
+    if ja_meridiem == "午後" and hour <= 12:
+        hour += 12
+    if meridiem:
+        is_pm = meridiem.lower().startswith("p")
+        if is_pm and hour < 12:
+            hour += 12
+        elif not is_pm and hour == 12:
+            hour = 0
+    return hour
+
+
+def _time_token(start: int, end: int, hour: int, minute: int) -> _TimeToken | None:
+    if hour > 24 or minute > 59 or (hour == 24 and minute):
+        return None
+    return _TimeToken(start, end, hour, minute)
+
+
+def _clock_time(match: re.Match[str]) -> _TimeToken | None:
+    groups = match.groupdict()
+    hour = _meridiem_hour(int(match["hour"]), groups.get("meridiem"), groups.get("ja_meridiem"))
+    minute = 30 if groups.get("half") else int(groups.get("minute") or 0)
+    return _time_token(match.start(), match.end(), hour, minute)
+
+
+def _noon_time(match: re.Match[str]) -> _TimeToken | None:
+    return _TimeToken(match.start(), match.end(), 12, 0)
+
+
+_TIME_FAMILIES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], _TimeToken | None]], ...] = (
+    (_CLOCK, _clock_time),
+    (_HOUR_MERIDIEM, _clock_time),
+    (_NOON, _noon_time),
+    (_JA_CLOCK, _clock_time),
+)
+
+# What may stand between a date and its time: "at noon", "(by 5 p.m. (JST))", "Noon (12:00, Japan time)
+# on June 8", "noon of Wednesday, May 25", "【午前10時】". A range separator may not:
+# "April 10 – Noon, June 3".
+_DATE_TIME_FILLER = re.compile(
+    rf"(?:[\s,()\[\]【】<>:]|at|by|on|of|before|until|till|no\s+later\s+than|{_ZONE}|締め?切り?|まで)*", re.I
+)
+_TIME_JOINER = re.compile(
+    r"[\s(),]*"
+)  # "12:00 pm (noon)", "12:00noon", "午前12時(正午)": one time, said twice
+_SEPARATOR = r"(?:[~〜\-–—―‐‑‒−ー]|to|から|until|till|through|thru)"
+# A short note may sit between a date and the separator: "令和5年4月(予定) ~令和7年度末".
+_RANGE_GAP = re.compile(rf"[\s,)\]】]*(?:\([^()\d~〜]{{1,15}}\)\s*)?{_SEPARATOR}[\s,(\[【]*", re.I)
+_OPEN_ENDED_AFTER = re.compile(r"[\s,)\]】]*(?:[~〜]|から|[\-–—]\s*(?:$|\n|TB[DA]\b|未定))", re.I)
+_OPENS_BEFORE = re.compile(
+    r"(?:\bfrom|\bstart(?:s|ing)?(?:\s+on)?|\bopens?(?:\s+on)?|開始日?)\s*[:|]?\s*$", re.I
+)
+
+_CLOSED = re.compile(
+    r"\b(?:has|have)\s+(?:now\s+)?(?:been\s+)?closed\b|\b(?:is|are)\s+(?:now\s+|already\s+)?closed\b"
+    r"|^\s*closed\s*\.?\s*$|(?:募集|公募|受付|応募)(?:は|を)?終了|締め?切りました",
+    re.I,
+)
+_TBD = re.compile(r"\bTB[DA]\b|\bto\s+be\s+(?:determined|decided|announced|confirmed)\b|未定|調整中", re.I)
+_VARIES = re.compile(r"\bdepend(?:s|ing)?\s+on\b|\bvar(?:y|ies)\b|\bdiffers?\b|異なる", re.I)
+_LABEL_YEAR = re.compile(
+    rf"(?<!\d)(?P<gregorian>(?:19|20)\d{{2}})(?!\d)|(?P<era>{_ERA})\s*(?P<era_year>元|\d{{1,2}})"
+)
+
+
+# --------------------------------------------------------------------------------------------------
+# Scanning
+
+
+@dataclass(frozen=True)
+class _Normalized:
+    """The text NFKC-folded by clean_text one character at a time, so every match maps back to the input."""
+
+    text: str
+    origins: tuple[int, ...]  # the input index of each character of text
+
+    def input_span(self, start: int, end: int) -> tuple[int, int]:
+        return self.origins[start], self.origins[end - 1] + 1
+
+
+def _normalize(raw: str) -> _Normalized:
+    pieces: list[str] = []
+    origins: list[int] = []
+    for index, char in enumerate(raw):
+        if char.isascii():
+            folded = char  # ASCII is its own NFKC form; skipping clean_text keeps long pages fast
+        elif char.isspace():
+            folded = " "  # clean_text would strip a lone space to nothing and glue the words around it
+        else:
+            folded = clean_text(char)  # full-width forms, ㋿/㍻ era ligatures, invisible characters
+        pieces.append(folded)
+        origins.extend([index] * len(folded))
+    return _Normalized("".join(pieces), tuple(origins))
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+
+
+_Token = TypeVar("_Token", "_DateToken", "_TimeToken")
+
+
+def _leftmost_longest(tokens: Iterable[_Token], taken: Sequence[_Span] = ()) -> list[_Token]:
+    """Non-overlapping tokens, preferring the one that starts first, then the longer one."""
+    chosen: list[_Token] = []
+    last_end = -1
+    for token in sorted(tokens, key=lambda token: (token.start, -token.end)):
+        if token.start >= last_end and not any(
+            token.start < span.end and span.start < token.end for span in taken
+        ):
+            chosen.append(token)
+            last_end = token.end
+    return chosen
+
+
+def _find_dates(text: str) -> list[_DateToken]:
+    found = (build(match) for regex, build in _DATE_FAMILIES for match in regex.finditer(text))
+    return _leftmost_longest(token for token in found if token is not None)
+
+
+def _zone_offset(match: re.Match[str]) -> timedelta:
+    zone = match["zone"].lower().split()[0]
+    offset = timedelta(hours=_ZONE_HOURS[zone])
+    if match["sign"]:
+        sign = -1 if match["sign"] == "-" else 1
+        offset += sign * timedelta(
+            hours=int(match["offset_hours"]), minutes=int(match["offset_minutes"] or 0)
+        )
+    return offset
+
+
+def _with_zone(token: _TimeToken, text: str) -> _TimeToken:
+    """The zone printed next to a time ('UTC 15時00分', '15:00 UTC', '(1:00PM JST)'); Japan by default."""
+    before = _ZONE_BEFORE.search(text, max(0, token.start - 30), token.start)
+    zone = before or _ZONE_AFTER.match(text, token.end)
+    return replace(token, offset=_zone_offset(zone)) if zone else token
+
+
+def _find_times(text: str, dates: Sequence[_DateToken]) -> list[_TimeToken]:
+    found = (build(match) for regex, build in _TIME_FAMILIES for match in regex.finditer(text))
+    times = _leftmost_longest(
+        (token for token in found if token is not None), [_Span(d.start, d.end) for d in dates]
+    )
+    merged: list[_TimeToken] = []
+    for token in times:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and (previous.hour, previous.minute) == (token.hour, token.minute)
+            and _TIME_JOINER.fullmatch(text, previous.end, token.start)
+        ):
+            merged[-1] = replace(previous, end=token.end)
+        else:
+            merged.append(token)
+    return [_with_zone(token, text) for token in merged]
+
+
+def _attach_times(dates: list[_DateToken], times: list[_TimeToken], text: str) -> list[_DateToken]:
+    """Give each date the time printed next to it.
+
+    A time right after a date is that date's own ("June 3, 2025 (12:59)"); only a time left over may
+    belong to the date after it ("Noon, June 3", "by 2 p.m. May 25").
+    """
+    free = list(times)
+    dates = list(dates)
+    for index, token in enumerate(dates):
+        following = next((t for t in free if t.start >= token.end), None)
+        if (
+            token.day is not None
+            and following
+            and _DATE_TIME_FILLER.fullmatch(text, token.end, following.start)
+        ):
+            dates[index] = replace(token, time=following)
+            free.remove(following)
+    for index, token in enumerate(dates):
+        preceding = next((t for t in reversed(times) if t.end <= token.start), None)
+        if (
+            token.day is not None
+            and token.time is None
+            and preceding in free
+            and _DATE_TIME_FILLER.fullmatch(text, preceding.end, token.start)
+        ):
+            dates[index] = replace(token, time=preceding)
+            free.remove(preceding)
+    return dates
+
+
+def _range_links(dates: Sequence[_DateToken], text: str) -> set[int]:
+    """Indexes i where dates[i] and dates[i + 1] are the two ends of one range."""
+    return {
+        index
+        for index in range(len(dates) - 1)
+        if _RANGE_GAP.fullmatch(text, dates[index].full_end, dates[index + 1].full_start)
+    }
+
+
+def _fill_from_partner(years: list[int | None], dates: Sequence[_DateToken], index: int) -> None:
+    """Complete a range whose one end has no year: the end of a range is never before its start."""
+    start, end = dates[index], dates[index + 1]
+    if years[index + 1] is None and years[index] is not None:
+        years[index + 1] = years[index] + (1 if end.order < start.order else 0)
+    elif years[index] is None and years[index + 1] is not None:
+        years[index] = years[index + 1] - (1 if start.order > end.order else 0)
+
+
+def _infer_years(dates: Sequence[_DateToken], links: set[int], context: int | None) -> list[int | None]:
+    years = [token.year for token in dates]
+    for index in sorted(links):
+        _fill_from_partner(years, dates, index)
+    if context is not None:
+        for index in range(len(years)):
+            if years[index] is None:
+                years[index] = context
+                if index in links:
+                    _fill_from_partner(years, dates, index)
+    return years
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """One date found in the text, once its year has been settled (moment None when it could not be)."""
+
+    printed: str
+    moment: ParsedMoment | None
+    warnings: tuple[str, ...]
+    joins_next: bool  # a range separator links it to the next date
+    open_ended: bool  # a lone start: "from April 1", "2025年4月1日～"
+
+
+def _calendar_day(token: _DateToken, year: int) -> date:
+    """The date a token names; vague ones stand for the 1st, the 15th or the last day of their month."""
+    if token.day is not None:
+        return date(year, token.month, token.day)
+    if token.part == "mid":
+        return date(year, token.month, 15)
+    if token.part == "last":
+        next_month = date(year + token.month // 12, token.month % 12 + 1, 1)
+        return next_month - timedelta(days=1)
+    return date(year, token.month, 1)
+
+
+def _weekday_warnings(token: _DateToken, day: date) -> list[str]:
+    warnings = []
+    for printed in token.weekdays:
+        written = printed.strip().rstrip(".")
+        if _WEEKDAY_INDEX[written[:3].lower() if written.isascii() else written[0]] != day.weekday():
+            warnings.append(
+                f"weekday ({written}) does not match {day.isoformat()} ({_WEEKDAY_NAMES[day.weekday()]})"
+            )
+    return warnings
+
+
+def _moment(token: _DateToken, year: int, span: tuple[int, int]) -> ParsedMoment:
+    day = _calendar_day(token, year)
+    if token.time is None:
+        return ParsedMoment(day, Precision.DAY if token.day is not None else Precision.MONTH, span)
+    printed_zone = timezone(token.time.offset)
+    value = datetime(day.year, day.month, day.day, tzinfo=printed_zone) + timedelta(
+        hours=token.time.hour, minutes=token.time.minute
+    )
+    return ParsedMoment(value.astimezone(JST), Precision.MINUTE, span)
+
+
+def _read(token: _DateToken, year: int | None, source: _Normalized, links: set[int], index: int) -> _Reading:
+    text = source.text
+    printed = text[token.start : token.end]
+    joins_next = index in links
+    open_ended = not joins_next and bool(
+        _OPEN_ENDED_AFTER.match(text, token.full_end)
+        or _OPENS_BEFORE.search(text[max(0, token.full_start - 40) : token.full_start])
+    )
+    warnings = list(token.notes)
+    if year is None:
+        warnings.append(f"'{printed}' has no year and the context gives none")
+        return _Reading(printed, None, tuple(warnings), joins_next, open_ended)
+    try:
+        moment = _moment(token, year, source.input_span(token.full_start, token.full_end))
+    except ValueError:
+        warnings.append(f"'{printed}' is not a calendar date")
+        return _Reading(printed, None, tuple(warnings), joins_next, open_ended)
+    if token.weekdays:
+        warnings.extend(_weekday_warnings(token, _calendar_day(token, year)))
+    return _Reading(printed, moment, tuple(warnings), joins_next, open_ended)
+
+
+def _scan(text: str, year: int | None) -> list[_Reading]:
+    source = _normalize(text)
+    dates = _find_dates(source.text)
+    dates = _attach_times(dates, _find_times(source.text, dates), source.text)
+    links = _range_links(dates, source.text)
+    years = _infer_years(dates, links, year)
+    return [_read(token, years[index], source, links, index) for index, token in enumerate(dates)]
+
+
+# --------------------------------------------------------------------------------------------------
+# Public API
+
+
+def find_moments(text: str, *, year: int | None = None) -> list[ParsedMoment]:
+    """Every date in text, in order, each with its time when one is printed next to it.
+
+    `year` is the year for dates printed without one (and not completed by the other end of a range);
+    without it such dates are skipped, as are impossible dates such as February 30.
+    """
+    return [reading.moment for reading in _scan(text, year) if reading.moment is not None]
+
+
+def parse_moment(text: str, *, year: int | None = None) -> ParsedMoment | None:
+    """The first date (with its time, if any) in text, or None."""
+    moments = find_moments(text, year=year)
+    return moments[0] if moments else None
+
+
+def _status_without_dates(text: str) -> CallStatus:
+    if _CLOSED.search(text):
+        return CallStatus.CLOSED
+    if _TBD.search(text):
+        return CallStatus.TBD
+    if _VARIES.search(text):
+        return CallStatus.VARIES
+    return CallStatus.UNPARSED
+
+
+def _pick_period(readings: list[_Reading]) -> tuple[_Reading | None, _Reading | None]:
+    """The first period in the text: a range, a lone start, or (most often) a lone deadline."""
+    for index, reading in enumerate(readings):
+        if reading.moment is None:
+            continue
+        following = readings[index + 1] if index + 1 < len(readings) else None
+        if reading.joins_next and following is not None and following.moment is not None:
+            return reading, following
+        if reading.open_ended:
+            # "Call start | August 23, 2023  Deadline | October 25, 2023": the next lone date closes it
+            closing = following if following and following.moment and not following.joins_next else None
+            return reading, closing
+        return None, reading
+    return None, None
+
+
+def parse_period(text: str, *, year: int | None = None) -> ParsedPeriod:
+    """A call period: a range 'A – B', a single deadline, or TBD / 'Depends on programs' / closed.
+
+    A lone date is the deadline unless it is marked as a start ("from April 1", "2025年4月1日～").
+    `year` completes dates printed without a year. Warnings name weekday contradictions, dates that
+    could not be read, dates beyond the first period, and a closing date before the opening one.
+    """
+    readings = _scan(text, year)
+    opens, closes = _pick_period(readings)
+    used = [reading for reading in (opens, closes) if reading is not None]
+    last_used = readings.index(used[-1]) if used else len(readings) - 1
+    warnings = [warning for reading in readings[: last_used + 1] for warning in reading.warnings]
+    extra = [reading.printed for reading in readings[last_used + 1 :] if reading.moment is not None]
+    if extra:
+        warnings.append(f"{len(extra)} more date(s) after the period were not read: {', '.join(extra)}")
+    open_moment = opens.moment if opens else None
+    close_moment = closes.moment if closes else None
+    if open_moment and close_moment and _as_datetime(close_moment.value) < _as_datetime(open_moment.value):
+        warnings.append(
+            f"closes ({close_moment.value.isoformat()}) before it opens ({open_moment.value.isoformat()})"
+        )
+    folded = clean_text(text)
+    if used:
+        if _CLOSED.search(folded):
+            warnings.append("the text also says the call is closed")
+        status = CallStatus.DATED
+    else:
+        status = _status_without_dates(folded)
+    return ParsedPeriod(open_moment, close_moment, status, tuple(warnings))
+
+
+def _as_datetime(value: date | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime(value.year, value.month, value.day, tzinfo=JST)
+
+
+def _label_year(label: str | None) -> int | None:
+    """The first 4-digit or era year in a label ('2025 call for proposals', '令和7年度 公募')."""
+    if not label:
+        return None
+    match = _LABEL_YEAR.search(clean_text(label))
+    if match is None:
+        return None
+    if match["gregorian"]:
+        return int(match["gregorian"])
+    return _era_year(match["era"], match["era_year"])
+
+
+def call_period(raw: str, *, label: str | None = None, year: int | None = None) -> CallPeriod:
+    """The CallPeriod record for one call's text: raw text, label, opens/closes, precisions, status, warnings.
+
+    `year` is context for dates printed without one; when None, the first 4-digit (or era) year in
+    `label` is used ('2025 call for proposals' → 2025).
+    """
+    period = parse_period(raw, year=year if year is not None else _label_year(label))
+    return CallPeriod(
+        label=label,
+        raw=raw,
+        opens=period.opens.value if period.opens else None,
+        closes=period.closes.value if period.closes else None,
+        opens_precision=period.opens.precision if period.opens else None,
+        closes_precision=period.closes.precision if period.closes else None,
+        status=period.status,
+        warnings=list(period.warnings),
+    )
+
+
+def fiscal_year_bounds(fy: int) -> tuple[date, date]:
+    """The first and last day of Japanese fiscal year `fy`: April 1 of fy to March 31 of fy + 1."""
+    return date(fy, 4, 1), date(fy + 1, 3, 31)
+
+
+def parse_fiscal_year(text: str) -> int | None:
+    """The first fiscal year named in text ('FY2025', '令和7年度', '2025年度', '平成31年(令和元年)度')."""
+    match = _FISCAL_YEAR.search(clean_text(text))
+    if match is None:
+        return None
+    if match["fy"]:
+        return int(match["fy"])
+    year, _ = _japanese_year(match)
+    return year
