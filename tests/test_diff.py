@@ -147,3 +147,42 @@ def test_change_ids_are_stable_and_distinct() -> None:
     assert [c.id for c in first] == [c.id for c in again]
     assert first[0].id != other[0].id
     assert first[0].id == change_id("crest", "eligibility", first[0].old, first[0].new)
+
+
+def _moved_to(closes: str) -> Program:
+    call = CallPeriod(
+        label="2025 call for proposals",
+        raw=f"moved to {closes}",
+        opens="2025-04-10",
+        closes=closes,
+        status="dated",
+    )
+    return program(
+        calls=[call],
+        provenance=[
+            Provenance(
+                source="jst-crest",
+                url="https://www.jst.go.jp/c.html",
+                content_sha256="c" * 64,
+                extracted_at=NOW,
+            )
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("closes", "severity"),
+    [("2025-06-10T12:00:00+09:00", "medium"), ("2025-05-20T12:00:00+09:00", "critical")],
+    ids=["extended", "moved-earlier"],
+)
+def test_changes_carry_severity_and_evidence(closes: str, severity: str) -> None:
+    [change] = [c for c in diff_programs([program()], [_moved_to(closes)]) if c.field.endswith(".closes")]
+    assert change.severity == severity
+    assert (
+        change.old_evidence[0].source == "reference-pdf"
+        and "April 10 – Noon, June 3" in change.old_evidence[0].text
+    )
+    assert (
+        change.new_evidence[0].url == "https://www.jst.go.jp/c.html"
+        and closes[:10] in change.new_evidence[0].text
+    )

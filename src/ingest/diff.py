@@ -16,8 +16,10 @@ from typing import Any
 from deepdiff import DeepDiff
 from deepdiff.model import DiffLevel
 
+from ingest.evidence import evidence_for
 from ingest.models import VOLATILE_FIELDS, Change, ChangeCategory, Program
 from ingest.normalize import canonical
+from ingest.severity import severity_of
 
 # Which top-level field a change falls under decides its category (and so whether it needs review).
 FIELD_CATEGORIES: dict[str, ChangeCategory] = {
@@ -40,9 +42,9 @@ def diff_programs(old: Iterable[Program], new: Iterable[Program]) -> list[Change
     changes: list[Change] = []
     for program_id in sorted(before.keys() | after.keys()):
         if program_id not in after:
-            changes.append(_whole(before[program_id], ChangeCategory.REMOVED))
+            changes.append(_whole(before[program_id], None, ChangeCategory.REMOVED))
         elif program_id not in before:
-            changes.append(_whole(after[program_id], ChangeCategory.ADDED))
+            changes.append(_whole(None, after[program_id], ChangeCategory.ADDED))
         else:
             changes.extend(diff_program(before[program_id], after[program_id]))
     return changes
@@ -58,6 +60,7 @@ def diff_program(old: Program, new: Program) -> list[Change]:
             # Present before, absent now: the extractor lost it. Never report that as a removal.
             changes.append(
                 make_change(
+                    old,
                     new,
                     ChangeCategory.EXTRACTION,
                     field,
@@ -78,7 +81,7 @@ def diff_program(old: Program, new: Program) -> list[Change]:
             old_value, new_value = (
                 path[1] if value is not None else None for value in (old_value, new_value)
             )
-        changes.append(make_change(new, category, _field_name(path), old_value, new_value))
+        changes.append(make_change(old, new, category, _field_name(path), old_value, new_value))
     return changes
 
 
@@ -104,7 +107,8 @@ def _keyed_calls(calls: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def make_change(
-    program: Program,
+    before: Program | None,
+    after: Program | None,
     category: ChangeCategory,
     field: str,
     old: Any,
@@ -112,7 +116,10 @@ def make_change(
     *,
     detail: str = "",
 ) -> Change:
-    return Change(
+    """A change with its stable id, severity (severity.py's rule table) and the evidence on each side."""
+    program = after or before
+    assert program is not None
+    change = Change(
         id=change_id(program.id, field, old, new),
         program=program.id,
         program_name=program.name,
@@ -122,7 +129,11 @@ def make_change(
         new=new,
         review=category is not ChangeCategory.OTHER,
         detail=detail,
+        old_evidence=evidence_for(before, field) if before else [],
+        new_evidence=evidence_for(after, field) if after else [],
     )
+    change.severity = severity_of(change)
+    return change
 
 
 def change_id(program: str, field: str, old: Any, new: Any) -> str:
@@ -131,10 +142,10 @@ def change_id(program: str, field: str, old: Any, new: Any) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
-def _whole(program: Program, category: ChangeCategory) -> Change:
-    value = program.name
-    old, new = (value, None) if category is ChangeCategory.REMOVED else (None, value)
-    return make_change(program, category, "", old, new)
+def _whole(before: Program | None, after: Program | None, category: ChangeCategory) -> Change:
+    return make_change(
+        before, after, category, "", before.name if before else None, after.name if after else None
+    )
 
 
 def _leaves(result: DeepDiff) -> list[DiffLevel]:
