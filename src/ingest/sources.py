@@ -20,7 +20,10 @@ class _Source(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-    programs: list[str] = Field(description="Ids of the programs this source covers (catalogue.toml).")
+    programs: list[str] = Field(
+        default_factory=list,
+        description="Ids of the programs this source covers (catalogue.toml); empty keeps every record.",
+    )
     min_records: int = Field(1, ge=0, description="Fewer records than this is an extraction failure.")
 
     @field_validator("programs")

@@ -150,7 +150,10 @@ def _content(run: WebsiteRun, page: FetchedPage, fetched: FetchResult, store: Sn
 
 
 def _assign(run: WebsiteRun, page: FetchedPage, records: list[Program]) -> list[Program]:
-    """Keep the records about this source's programs; a page about one unnamed program is that program's."""
+    """Keep the records about this source's programs; a page about one unnamed program is that program's.
+    A source that names no programs (a watch list of arbitrary pages) keeps whatever its pages give."""
+    if not run.source.programs:
+        return records
     covered = set(run.source.programs)
     kept: list[Program] = []
     for record in records:
