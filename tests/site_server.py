@@ -74,7 +74,7 @@ def _handler(host: str, state: SiteState) -> type[BaseHTTPRequestHandler]:
             if body is None:
                 return self._send(404, b"<html><body>Not Found</body></html>", "text/html")
             etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-            if self.headers.get("If-None-Match") == etag:
+            if self.headers.get("If-None-Match") == etag and fault is None:  # a faulty answer is never a 304
                 state.not_modified[(host, path)] += 1
                 self.send_response(304)
                 self.send_header("ETag", etag)

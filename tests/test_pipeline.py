@@ -46,7 +46,7 @@ def test_first_run_writes_a_snapshot_and_an_unchanged_rerun_only_logs(
     assert len(log) == 2 and f"wrote {only.name}" in log[0] and f"unchanged since {only.name}" in log[1]
     out = capsys.readouterr()
     assert "Snapshot written" in out.out and "Nothing changed since" in out.out
-    assert "reference-pdf: ok, 11 program(s)" in out.err
+    assert "reference-pdf: ok, 11 record(s)" in out.err
 
 
 def test_changed_source_writes_a_second_snapshot_with_its_diff(sources: Path, tmp_path: Path) -> None:

@@ -108,7 +108,7 @@ def _show_source(result: SourceResult) -> None:
         kept = f"; kept {result.stale_records} stale record(s)" if result.stale_records else ""
         click.echo(f"  {result.id}: FAILED ({result.error_kind}) {result.error}{kept}", err=True)
     else:
-        click.echo(f"  {result.id}: {result.status}, {result.records} program(s)", err=True)
+        click.echo(f"  {result.id}: {result.status}, {result.records} record(s)", err=True)
         for problem in result.problems:
             click.echo(f"    {problem}", err=True)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from ingest.models import CallPeriod, Conflict, Contact, Program
+from ingest.models import CallPeriod, Conflict, Contact, Precision, Program
 
 _UNION_FIELDS = ("agencies", "categories", "links", "notes")
 _SAME_CALL_WINDOW = timedelta(days=60)  # two closing dates this close are taken to be the same call
@@ -97,13 +97,11 @@ def _conflicts(records: list[Program]) -> list[Conflict]:
     for call in pdf.calls:
         if call.closes is None:
             continue
-        site_closes = {
-            _source(site): [str(c.closes) for c in site.calls if _near(c.closes, call.closes)]
-            for site in websites
-        }
-        site_closes = {source: values for source, values in site_closes.items() if values}
-        if site_closes and not any(str(call.closes) in values for values in site_closes.values()):
-            values: dict[str, object] = {_source(pdf): str(call.closes), **site_closes}
+        nearby = {_source(site): [c for c in site.calls if _near(c.closes, call.closes)] for site in websites}
+        nearby = {source: calls for source, calls in nearby.items() if calls}
+        if nearby and not any(_agree(call, other) for calls in nearby.values() for other in calls):
+            values: dict[str, object] = {_source(pdf): str(call.closes)}
+            values |= {source: [str(c.closes) for c in calls] for source, calls in nearby.items()}
             conflicts.append(Conflict(field=f"calls[{call.label or call.raw}].closes", values=values))
     pdf_emails = {c.email for c in pdf.contacts if c.email}
     site_emails = {_source(s): sorted(c.email for c in s.contacts if c.email) for s in websites}
@@ -111,6 +109,20 @@ def _conflicts(records: list[Program]) -> list[Conflict]:
     if pdf_emails and site_emails and not any(pdf_emails & set(emails) for emails in site_emails.values()):
         conflicts.append(Conflict(field="contacts", values={_source(pdf): sorted(pdf_emails), **site_emails}))
     return conflicts
+
+
+def _agree(stated: CallPeriod, other: CallPeriod) -> bool:
+    """Two statements of a deadline agree at the precision of the vaguer one: "End of March 2025"
+    (a month) agrees with 2025-03-31 noon, and June 3 (a day) with June 3 at 12:00."""
+    if stated.closes is None or other.closes is None:
+        return False
+    vaguer = {stated.closes_precision, other.closes_precision}
+    mine, theirs = _as_date(stated.closes), _as_date(other.closes)
+    if Precision.MONTH in vaguer or Precision.YEAR in vaguer:
+        return (mine.year, mine.month) == (theirs.year, theirs.month)
+    if isinstance(stated.closes, datetime) and isinstance(other.closes, datetime):
+        return stated.closes == other.closes
+    return mine == theirs
 
 
 def _near(value: date | datetime | None, other: date | datetime) -> bool:

@@ -8,6 +8,7 @@ values (marked stale) and is reported; it never empties a record.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -16,6 +17,8 @@ from ingest.fetch import Fetcher, FetchRequest, FetchResult, Validators
 from ingest.models import FetchedPage, Program, Provenance, SourceResult, SourceStatus
 from ingest.snapshot import SnapshotStore
 from ingest.sources import HtmlSource
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -164,10 +167,8 @@ def _assign(run: WebsiteRun, page: FetchedPage, records: list[Program]) -> list[
                 record = record.model_copy(update={"id": run.source.programs[0]})
         if record.id in covered:
             kept.append(record)
-        else:
-            run.result.problems.append(
-                f"{page.url}: also describes {record.id!r}, which this source does not cover"
-            )
+        else:  # a call page shared by several programs (CREST and PRESTO): each source takes its own
+            log.debug("%s: skipping %s, which source %s does not cover", page.url, record.id, run.source.id)
     return kept
 
 

@@ -1,0 +1,78 @@
+"""Any other page: its title, the dated lines that name a call or deadline, e-mail addresses and links.
+
+Used for hosts no site extractor knows, and for pages of a known site whose path no route matches.
+It reads only lines that say what their date is for, so a page's publication date is not a deadline.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingest.extract.html import Draft, Page, SiteResult, contacts_in, page_links, page_title, visible_text
+from ingest.models import CallPeriod
+from ingest.periods import call_period, find_moments, parse_fiscal_year
+
+_CALL_CUE = re.compile(
+    r"deadline|due\b|closes|closing|opens|call for|application|submission|proposals?|letters? of intent|"
+    r"締め?切|期限|募集|公募|応募|受付",
+    re.IGNORECASE,
+)
+_OPENING_CUE = re.compile(r"\bopens?\b|\bstart|受付開始|募集開始|公募開始", re.IGNORECASE)
+_CLOSING_CUE = re.compile(r"deadline|due\b|clos|締め?切|期限", re.IGNORECASE)
+_LABELLED = re.compile(r"^(?P<label>[^:：]{2,80}?)\s*[:：]\s*(?P<value>.*\d.*)$")
+_YEAR = re.compile(r"\b(20\d{2})\b")
+
+
+def extract(page: Page) -> SiteResult:
+    """One record for the page, with whatever calls, contacts and links it shows."""
+    title = page_title(page)
+    calls = _calls(visible_text(page.main), _context_year(title))
+    draft = Draft(
+        title=title,
+        website=page.url,
+        links=page_links(page),
+        contacts=contacts_in(page.main),
+        calls=calls,
+    )
+    return SiteResult([draft])
+
+
+def _calls(text: str, year: int | None) -> list[CallPeriod]:
+    """Calls from dated lines that say what the date is for; an opening line ('Call opens: 1 July 2025')
+    joins the deadline line that follows it."""
+    calls: list[CallPeriod] = []
+    opening: str | None = None
+    for line in text.split("\n"):
+        if not _CALL_CUE.search(line) or not find_moments(line, year=year):
+            continue
+        labelled = _LABELLED.match(line)
+        label, value = (labelled["label"], labelled["value"]) if labelled else (None, line)
+        if label is not None and find_moments(label, year=year):
+            label, value = None, line
+        if _OPENING_CUE.search(label or line) and not _CLOSING_CUE.search(label or line):
+            opening = value
+            continue
+        raw = f"{opening} – {value}" if opening else value
+        calls.append(call_period(raw, label=label, year=year))
+        opening = None
+    if opening is not None:  # an opening date with no deadline after it
+        call = call_period(opening, year=year)
+        calls.append(
+            call.model_copy(
+                update={
+                    "opens": call.closes,
+                    "opens_precision": call.closes_precision,
+                    "closes": None,
+                    "closes_precision": None,
+                }
+            )
+        )
+    return calls
+
+
+def _context_year(title: str) -> int | None:
+    fiscal = parse_fiscal_year(title)
+    if fiscal is not None:
+        return fiscal
+    match = _YEAR.search(title)
+    return int(match.group(1)) if match else None

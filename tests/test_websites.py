@@ -1,0 +1,212 @@
+"""`ingest run` against the fixture websites served on 127.0.0.1: the whole fetch stack runs.
+
+v1 of the sites agrees with the reference PDF; v2 carries the edits listed in
+tests/fixtures/sites/CHANGES.md. Failures are injected per page and must leave the last good data.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ingest.cli import main
+from ingest.models import Program
+from ingest.snapshot import Snapshot, SnapshotStore
+from site_server import Fault, SiteState, serve_sites
+
+ROOT = Path(__file__).resolve().parents[1]
+FAST_FETCH = """[fetch]
+min_interval = 0
+retries = 0
+connect_timeout = 2
+read_timeout = 1
+max_bytes = 400000
+
+"""
+WEBSITE_PROGRAMS = {
+    "crest": "jst-crest",
+    "presto": "jst-presto",
+    "aspire-jst": "jst-aspire",
+    "interstellar-initiative": "amed-interstellar",
+    "us-japan-cmsp": "amed-us-japan",
+    "e-asia-jrp": "amed-e-asia",
+    "aspire-amed": "amed-aspire",
+    "hfsp": "hfsp-research-grants",
+    "jsps-international-fellowships": "jsps-fellowships",
+}
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Path:
+    folder = tmp_path / "sources"
+    shutil.copytree(ROOT / "sources", folder)
+    toml = folder / "sources.toml"
+    toml.write_text(FAST_FETCH + toml.read_text())
+    return folder
+
+
+@pytest.fixture
+def sites() -> Iterator[tuple[SiteState, dict[str, str]]]:
+    with serve_sites() as served:
+        yield served
+
+
+class Runner:
+    def __init__(self, sources: Path, snapshots: Path, mirrors: dict[str, str]) -> None:
+        self.sources, self.snapshots, self.mirrors = sources, snapshots, mirrors
+
+    def __call__(self, *extra: str) -> int:
+        rewrites = [
+            arg for host, mirror in self.mirrors.items() for arg in ("--rewrite-host", f"{host}={mirror}")
+        ]
+        return main(
+            ["run", "--sources", str(self.sources), "--snapshots", str(self.snapshots), *rewrites, *extra]
+        )
+
+    def latest(self) -> Snapshot:
+        latest = SnapshotStore(self.snapshots).latest()
+        assert latest is not None
+        return latest
+
+
+@pytest.fixture
+def run(sources: Path, tmp_path: Path, sites: tuple[SiteState, dict[str, str]]) -> Runner:
+    return Runner(sources, tmp_path / "snapshots", sites[1])
+
+
+def by_id(snapshot: Snapshot) -> dict[str, Program]:
+    return {record.id: record for record in snapshot.records}
+
+
+def changes_of(snapshot: Snapshot) -> list[dict[str, object]]:
+    return json.loads((snapshot.path / "changes.json").read_text())["changes"]
+
+
+def test_v1_gives_every_program_from_its_website_merged_with_the_pdf(run: Runner) -> None:
+    assert run() == 0
+    snapshot = run.latest()
+    statuses = {s.id: s.status for s in snapshot.manifest.sources}
+    assert set(statuses.values()) == {"ok"}, statuses
+    records = by_id(snapshot)
+    for program_id, source_id in WEBSITE_PROGRAMS.items():
+        sources = {p.source for p in records[program_id].provenance}
+        assert {"reference-pdf", source_id} <= sources, (program_id, sources)
+    assert all(not record.conflicts for record in records.values()), "v1 agrees with the PDF"
+    # The call page states the PDF's deadline: one call, and the website is on record as a source of it.
+    assert [str(c.closes) for c in records["crest"].calls] == ["2025-06-03 12:00:00+09:00"]
+    assert any(p.source == "jst-crest" and "calls" in p.fields for p in records["crest"].provenance)
+    # The Shift_JIS page writes the address as e-asia"AT"amed.go.jp: its own record has it rebuilt.
+    by_source = json.loads((snapshot.path / "extracted.json").read_text())
+    [e_asia] = by_source["amed-e-asia"]
+    assert {"email": "e-asia@amed.go.jp", "rebuilt": True}.items() <= e_asia["contacts"][0].items()
+    urls = {page.url for s in snapshot.manifest.sources for page in s.pages}
+    assert any("/kisoken/boshuu/" in url for url in urls), "the yearly call page was followed"
+
+
+def test_second_run_revalidates_with_304_and_writes_nothing(
+    run: Runner, sites: tuple[SiteState, dict]
+) -> None:
+    state, _ = sites
+    assert run() == 0
+    first = run.latest()
+    assert run("--exit-code") == 0
+    assert run.latest().name == first.name  # unchanged: no new snapshot
+    assert sum(state.not_modified.values()) >= len(WEBSITE_PROGRAMS)
+    assert "unchanged since" in (run.snapshots / "check.log").read_text()
+
+
+def test_v2_diff_flags_exactly_the_changes_made(run: Runner, sites: tuple[SiteState, dict]) -> None:
+    state, _ = sites
+    assert run() == 0
+    state.version = "v2"
+    assert run("--exit-code") == 1  # changes wait for review
+    changes = changes_of(run.latest())
+    flagged = {(c["program"], c["category"]) for c in changes if c["review"]}
+    assert flagged == V2_EXPECTED, sorted(flagged ^ V2_EXPECTED)
+
+
+# What tests/fixtures/sites/CHANGES.md says v2 changes, as (program, category) pairs. A website
+# deadline that now contradicts the PDF also raises a conflict for that program.
+V2_EXPECTED = {
+    ("crest", "deadline"),
+    ("crest", "conflict"),  # the PDF says June 3, the call pages now June 10
+    ("aspire-jst", "deadline"),  # the call closed
+    ("us-japan-cmsp", "contact"),  # department renamed
+    ("aspire-amed", "contact"),  # new mailbox
+    ("aspire-amed", "conflict"),  # the PDF's mailbox is no longer on the site
+    ("e-asia-jrp", "deadline"),
+    ("e-asia-jrp", "conflict"),
+    ("hfsp", "deadline"),  # next cycle's LOI dates at the same URL
+    ("jsps-international-fellowships", "website"),  # the page moved: its new address is a new link
+}
+
+
+@pytest.mark.parametrize(
+    ("fault", "kind"),
+    [
+        (Fault(status=500), "http-5xx"),
+        (Fault(status=404), "http-4xx"),
+        (Fault(delay=1.6), "timeout"),
+        (Fault(body=b"<html>" + b"x" * 500_000 + b"</html>"), "too-large"),
+        (Fault(content_type="application/zip"), "content-type"),
+        (Fault(body=b""), "empty"),
+    ],
+    ids=["500", "404", "slow", "huge", "content-type", "empty"],
+)
+def test_a_failing_page_keeps_its_last_good_data(
+    run: Runner, sites: tuple[SiteState, dict], fault: Fault, kind: str
+) -> None:
+    state, _ = sites
+    assert run() == 0
+    before = by_id(run.latest())["interstellar-initiative"]
+    state.faults[("www.amed.go.jp", "/en/program/list/20/02/002.html")] = fault
+    state.version = "v1"
+    assert run("--exit-code") == 3  # sources failed, nothing to review
+    snapshot = run.latest()
+    failed = {s.id: s for s in snapshot.manifest.sources if s.status == "failed"}
+    assert set(failed) == {"amed-interstellar"} and failed["amed-interstellar"].error_kind == kind
+    after = by_id(snapshot)["interstellar-initiative"]
+    assert after.calls == before.calls and after.contacts == before.contacts
+    assert any(p.stale and p.source == "amed-interstellar" for p in after.provenance)
+    assert changes_of(snapshot) == []
+    assert "amed-interstellar" in (snapshot.path / "report.md").read_text()
+
+
+def test_redirect_to_another_host_is_refused(run: Runner, sites: tuple[SiteState, dict]) -> None:
+    state, _ = sites
+    assert run() == 0
+    redirects = {
+        ("www.jsps.go.jp", "/english/e-inv_researchers/"): (302, "https://evil.example.com/phish.html")
+    }
+    state.redirects = lambda: redirects  # type: ignore[method-assign]
+    assert run() == 0
+    [failed] = [s for s in run.latest().manifest.sources if s.status == "failed"]
+    assert failed.id == "jsps-fellowships" and failed.error_kind == "redirected-away"
+    assert "evil.example.com" in (failed.error or "")
+
+
+def test_robots_disallow_is_respected(run: Runner, sites: tuple[SiteState, dict]) -> None:
+    state, _ = sites
+    state.robots["www.hfsp.org"] = "User-agent: *\nDisallow: /funding/\n"
+    assert run() == 0
+    [failed] = [s for s in run.latest().manifest.sources if s.status == "failed"]
+    assert failed.id == "hfsp-research-grants" and failed.error_kind == "robots-disallowed"
+    assert ("www.hfsp.org", "/funding/hfsp-funding/research-grants") not in state.hits
+
+
+def test_offline_run_still_writes_a_snapshot(
+    sources: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    closed = {host: "127.0.0.1:9" for host in ("www.jst.go.jp",)}  # port 9 (discard): nothing listens
+    unreachable = Runner(sources, tmp_path / "snapshots", closed)
+    assert unreachable() == 0
+    snapshot = unreachable.latest()
+    assert len(snapshot.records) == 11
+    jst = [s for s in snapshot.manifest.sources if s.id.startswith("jst-")]
+    assert jst and all(s.status == "failed" and s.error_kind == "connection" for s in jst)
+    err = capsys.readouterr().err
+    assert "jst-crest: FAILED (connection)" in err
