@@ -1,0 +1,227 @@
+"""How each source has fared across runs, read from the snapshots' manifests, and when to raise an alarm.
+
+A run records every source's status and, for a failure, its `error_kind`. From the manifests, oldest
+first, this module derives per-source health (consecutive failures, last success, last error) and
+alerts on transitions only: a source that reaches `threshold` consecutive failures STARTS failing,
+and one that succeeds after such a streak RECOVERS. A source that was already failing raises
+nothing, so a scheduled job can forward every alert without repeating itself day after day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ingest.errors import SnapshotError
+from ingest.models import Manifest, SourceResult, SourceStatus
+from ingest.snapshot import MANIFEST, SnapshotStore
+
+DEFAULT_THRESHOLD = 2
+
+
+@dataclass(frozen=True)
+class FailureClass:
+    """What an error kind means for whoever reads the alert."""
+
+    kind: str
+    group: str
+    transient: bool  # likely to clear by itself on a later run: waiting is a reasonable first response
+    advice: str
+
+
+_NETWORK_ADVICE = "network trouble between the runner and the host; retried on the next run"
+_FAILURE_CLASSES: dict[str, FailureClass] = {
+    kind: FailureClass(kind, group, transient, advice)
+    for kind, group, transient, advice in [
+        ("dns", "network", True, "the host name did not resolve; check the domain if it persists"),
+        ("connection", "network", True, _NETWORK_ADVICE),
+        ("timeout", "network", True, _NETWORK_ADVICE),
+        ("tls", "network", False, "the TLS handshake failed; check the site's certificate"),
+        ("http-5xx", "server", True, "the server is failing; usually temporary"),
+        ("http-4xx", "moved", False, "the page is gone or forbidden; find its new address"),
+        ("redirected-away", "moved", False, "the page redirects off the allowed domains; check where to"),
+        ("redirect-loop", "moved", False, "the page redirects in a loop; check it in a browser"),
+        ("robots-disallowed", "policy", False, "robots.txt forbids the page; ask the agency or drop it"),
+        ("too-large", "content", False, "the response exceeds the size cap; check what the page now serves"),
+        ("content-type", "content", False, "the page serves an unexpected content type; check it"),
+        ("empty", "extraction", False, "the source gave no programs; its layout probably changed"),
+        ("layout-changed", "extraction", False, "far fewer programs than expected; update the extractor"),
+        ("extract", "extraction", False, "the document could not be read; check the file or the extractor"),
+    ]
+}
+
+
+def classify(error_kind: str | None) -> FailureClass:
+    """The class of a failure's `error_kind`; an unknown or missing kind is never taken to be transient."""
+    kind = error_kind or "unknown"
+    return _FAILURE_CLASSES.get(kind, FailureClass(kind, "other", False, "see the error message"))
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """One source across every run it took part in."""
+
+    source: str
+    runs: int
+    consecutive_failures: int
+    last_status: SourceStatus
+    last_success: datetime | None
+    last_error: str | None
+    last_error_kind: str | None
+    last_failure: datetime | None
+
+    @property
+    def failing(self) -> bool:
+        return self.consecutive_failures > 0
+
+
+class AlertKind(StrEnum):
+    FAILING = "failing"
+    RECOVERED = "recovered"
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A change of state worth telling someone about, raised by the latest run."""
+
+    kind: AlertKind
+    source: str
+    snapshot: str
+    consecutive_failures: int
+    error_kind: str | None = None
+    error: str | None = None
+
+    @property
+    def message(self) -> str:
+        if self.kind is AlertKind.RECOVERED:
+            return f"{self.source} recovered in {self.snapshot} after {self.consecutive_failures} failed runs"
+        failure = classify(self.error_kind)
+        return (
+            f"{self.source} has failed {self.consecutive_failures} run(s) in a row "
+            f"({failure.kind}: {self.error}); {failure.advice}"
+        )
+
+
+def read_manifest(folder: Path) -> Manifest:
+    """A snapshot's manifest alone: cheaper than `load_snapshot`, which validates every record too."""
+    try:
+        return Manifest.model_validate_json((folder / MANIFEST).read_bytes())
+    except FileNotFoundError:
+        raise SnapshotError(f"{folder}: not a snapshot (no {MANIFEST})") from None
+    except ValidationError as error:
+        raise SnapshotError(f"{folder}: invalid manifest ({error.error_count()} validation errors)") from None
+
+
+def manifests(store: SnapshotStore) -> list[Manifest]:
+    """Every snapshot's manifest, oldest first."""
+    return [read_manifest(store.root / name) for name in store.names()]
+
+
+def source_health(store: SnapshotStore) -> dict[str, SourceHealth]:
+    """Per-source health over every snapshot in the store, by source id."""
+    return health_of(manifests(store))
+
+
+def alerts(store: SnapshotStore, threshold: int = DEFAULT_THRESHOLD) -> list[Alert]:
+    """The alerts raised by the latest run (state transitions only), by source id."""
+    return alerts_of(manifests(store), threshold)
+
+
+def health_of(history: list[Manifest]) -> dict[str, SourceHealth]:
+    """Per-source health from manifests given oldest first."""
+    return {source: _health(source, runs) for source, runs in sorted(_runs_by_source(history).items())}
+
+
+def alerts_of(history: list[Manifest], threshold: int = DEFAULT_THRESHOLD) -> list[Alert]:
+    """Alerts for the sources that took part in the latest run and changed state in it."""
+    if threshold < 1:
+        raise ValueError("the alert threshold must be at least 1 failed run")
+    if not history:
+        return []
+    latest = history[-1]
+    found: list[Alert] = []
+    for source, runs in sorted(_runs_by_source(history).items()):
+        if runs[-1][0] is not latest:
+            continue  # the source was dropped from sources.toml: nothing happened to it now
+        alert = _transition(source, runs, threshold, latest.snapshot)
+        if alert is not None:
+            found.append(alert)
+    return found
+
+
+_Run = tuple[Manifest, SourceResult]
+
+
+def _runs_by_source(history: list[Manifest]) -> dict[str, list[_Run]]:
+    runs: dict[str, list[_Run]] = {}
+    for manifest in history:
+        for result in manifest.sources:
+            runs.setdefault(result.id, []).append((manifest, result))
+    return runs
+
+
+def _failure_streak(runs: list[_Run]) -> int:
+    """How many of the last runs failed, counted back from the newest."""
+    streak = 0
+    for _, result in reversed(runs):
+        if result.status != SourceStatus.FAILED:
+            break
+        streak += 1
+    return streak
+
+
+def _health(source: str, runs: list[_Run]) -> SourceHealth:
+    successes = [manifest for manifest, result in runs if result.status != SourceStatus.FAILED]
+    failures = [(manifest, result) for manifest, result in runs if result.status == SourceStatus.FAILED]
+    last_failure = failures[-1] if failures else None
+    return SourceHealth(
+        source=source,
+        runs=len(runs),
+        consecutive_failures=_failure_streak(runs),
+        last_status=SourceStatus(runs[-1][1].status),
+        last_success=successes[-1].created_at if successes else None,
+        last_error=last_failure[1].error if last_failure else None,
+        last_error_kind=last_failure[1].error_kind if last_failure else None,
+        last_failure=last_failure[0].created_at if last_failure else None,
+    )
+
+
+def _transition(source: str, runs: list[_Run], threshold: int, snapshot: str) -> Alert | None:
+    streak = _failure_streak(runs)
+    latest = runs[-1][1]
+    if streak == threshold:  # exactly now, not on every later run of the same outage
+        return Alert(AlertKind.FAILING, source, snapshot, streak, latest.error_kind, latest.error)
+    if streak == 0:
+        ended = _failure_streak(runs[:-1])
+        if ended >= threshold:  # only a streak that raised an alert gets a recovery notice
+            return Alert(AlertKind.RECOVERED, source, snapshot, ended)
+    return None
+
+
+def health_table(health: dict[str, SourceHealth]) -> str:
+    """A fixed-width text table of per-source health, one source a line."""
+    header = ("source", "status", "failed in a row", "last success", "last error")
+    rows = [header] + [
+        (
+            item.source,
+            str(item.last_status),
+            str(item.consecutive_failures),
+            _moment(item.last_success),
+            f"{item.last_error_kind}: {item.last_error}" if item.last_error else "-",
+        )
+        for item in health.values()
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header) - 1)]
+    lines = [
+        "  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[-1]])
+        for row in rows
+    ]
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _moment(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "never"
