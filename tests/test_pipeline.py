@@ -129,3 +129,58 @@ def test_schema_copy_in_repo_is_current(capsys: pytest.CaptureFixture[str]) -> N
     kept = json.loads((ROOT / "schema" / "export.schema.json").read_text())
     assert kept == generated, "run: ingest schema --output schema/export.schema.json"
     assert {"records", "snapshot", "sources"} <= set(generated["properties"])
+
+
+def test_reviewed_changes_no_longer_count_for_exit_code(
+    sources: Path, tmp_path: Path, modified_pdf: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snapshots, ledger = tmp_path / "snapshots", tmp_path / "ledger.tsv"
+    common = ["--sources", str(sources), "--snapshots", str(snapshots), "--ledger", str(ledger)]
+    assert run_cli("run", *common) == 0
+    shutil.copy(modified_pdf, sources / REFERENCE.name)  # the next edition arrives
+    assert run_cli("run", *common, "--exit-code") == 1
+    old, new = SnapshotStore(snapshots).names()
+    changes = json.loads((snapshots / new / "changes.json").read_text())["changes"]
+    review_ids = [c["id"] for c in changes if c["review"]]
+    assert {c["program"] for c in changes if c["category"] == "added"} == {"forest"}
+    assert (
+        run_cli("diff", old, new, "--snapshots", str(snapshots), "--ledger", str(ledger), "--exit-code") == 1
+    )
+    capsys.readouterr()
+    assert (
+        run_cli(
+            "review",
+            "--ledger",
+            str(ledger),
+            "--snapshots",
+            str(snapshots),
+            "ack",
+            *review_ids,
+            "--note",
+            "checked against the new edition",
+            "--by",
+            "tester",
+        )
+        == 0
+    )
+    assert (
+        run_cli("diff", old, new, "--snapshots", str(snapshots), "--ledger", str(ledger), "--exit-code") == 0
+    )
+    assert len(ledger.read_text().strip().splitlines()) >= len(review_ids)
+
+
+def test_csv_export_has_one_row_per_call(sources: Path, tmp_path: Path) -> None:
+    import csv
+    import io
+
+    snapshots = tmp_path / "snapshots"
+    run_cli("run", "--sources", str(sources), "--snapshots", str(snapshots))
+    out_file = tmp_path / "calls.csv"
+    assert run_cli("export", "--snapshots", str(snapshots), "--format", "csv", "--output", str(out_file)) == 0
+    rows = list(csv.DictReader(io.StringIO(out_file.read_text())))
+    crest = [row for row in rows if row["program_id"] == "crest"]
+    assert len(crest) == 1 and crest[0]["closes"] == "2025-06-03T12:00:00+09:00"
+    assert {row["program_id"] for row in rows} >= {
+        "hfsp",
+        "jst-overseas-travel",
+    }  # programs without calls too

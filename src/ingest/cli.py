@@ -39,6 +39,17 @@ _snapshots_option = click.option(
 )
 
 
+_ledger_option = click.option(
+    "--ledger",
+    "ledger_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="reviews/ledger.tsv",
+    show_default=True,
+    envvar="INGEST_LEDGER",
+    help="Review ledger: acknowledged, dismissed and expected changes do not count for --exit-code.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ingest")
 @click.option("-v", "--verbose", is_flag=True, help="Log what is happening (to stderr).")
@@ -60,9 +71,13 @@ def cli(verbose: bool) -> None:
     metavar="HOST=MIRROR",
     help="Fetch HOST's pages from MIRROR (host:port, over http); reports keep HOST. Repeatable.",
 )
-def run(sources_dir: Path, snapshots_dir: Path, exit_code: bool, rewrite_hosts: tuple[str, ...]) -> int:
+@_ledger_option
+def run(
+    sources_dir: Path, snapshots_dir: Path, exit_code: bool, rewrite_hosts: tuple[str, ...], ledger_path: Path
+) -> int:
     """Extract every source, write a dated snapshot and a diff report against the previous one."""
     from ingest.pipeline import run as run_pipeline
+    from ingest.review import pending_changes
 
     mirrors = dict(_host_pair(item) for item in rewrite_hosts)
     outcome = run_pipeline(sources_dir, snapshots_dir, progress=_show_source, rewrite_hosts=mirrors or None)
@@ -79,9 +94,10 @@ def run(sources_dir: Path, snapshots_dir: Path, exit_code: bool, rewrite_hosts: 
         if outcome.previous is None:
             click.echo("First snapshot: nothing to compare with yet.")
         else:
+            waiting = pending_changes(outcome.review_changes, ledger_path)
             click.echo(
                 f"Compared with {outcome.previous.name}: {len(outcome.changes)} change(s), "
-                f"{len(outcome.review_changes)} waiting for review."
+                f"{len(waiting)} waiting for review (`ingest review` lists them)."
             )
         click.echo(f"Report: {snapshot.path / 'report.md'}")
     if outcome.failed_sources:
@@ -91,7 +107,7 @@ def run(sources_dir: Path, snapshots_dir: Path, exit_code: bool, rewrite_hosts: 
         )
     if not exit_code:
         return EXIT_OK
-    if outcome.review_changes:
+    if pending_changes(outcome.review_changes, ledger_path):
         return EXIT_REVIEW
     return EXIT_SOURCES_FAILED if outcome.failed_sources else EXIT_OK
 
@@ -131,10 +147,12 @@ def extract(file: Path, url: str | None) -> int:
 @click.option("--json", "as_json", is_flag=True, help='Print {"changes": [...]} for machines.')
 @click.option("--exit-code", is_flag=True, help="Exit 1 when changes wait for review.")
 @_snapshots_option
-def diff(old: Path, new: Path, as_json: bool, exit_code: bool, snapshots_dir: Path) -> int:
+@_ledger_option
+def diff(old: Path, new: Path, as_json: bool, exit_code: bool, snapshots_dir: Path, ledger_path: Path) -> int:
     """Compare two snapshots (folders or names) or two record files."""
     from ingest.diff import diff_programs
     from ingest.report import changes_json, changes_markdown
+    from ingest.review import pending_changes
     from ingest.snapshot import load_records
 
     old_path, new_path = _resolve(old, snapshots_dir), _resolve(new, snapshots_dir)
@@ -143,7 +161,8 @@ def diff(old: Path, new: Path, as_json: bool, exit_code: bool, snapshots_dir: Pa
         click.echo(changes_json(changes, old=str(old), new=str(new)), nl=False)
     else:
         click.echo(changes_markdown(changes, title=f"Changes {old} → {new}"), nl=False)
-    return EXIT_REVIEW if exit_code and any(c.review for c in changes) else EXIT_OK
+    waiting = pending_changes([c for c in changes if c.review], ledger_path)
+    return EXIT_REVIEW if exit_code and waiting else EXIT_OK
 
 
 def _resolve(path: Path, snapshots_dir: Path) -> Path:
@@ -158,13 +177,25 @@ def _resolve(path: Path, snapshots_dir: Path) -> Path:
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout."
 )
-def export(snapshots_dir: Path, output: Path | None) -> int:
-    """Write the latest snapshot's records as one normalized JSON document (see `ingest schema`)."""
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv"]),
+    default="json",
+    show_default=True,
+    help="json: the normalized document (see `ingest schema`); csv: one row per call period.",
+)
+def export(snapshots_dir: Path, output: Path | None, fmt: str) -> int:
+    """Write the latest snapshot's records as one normalized JSON document, or CSV for spreadsheets."""
+    from ingest.exports import export_csv
     from ingest.snapshot import SnapshotStore
 
     latest = SnapshotStore(snapshots_dir).latest()
     if latest is None:
         raise IngestError(f"{snapshots_dir}: no snapshot yet; run `ingest run` first")
+    if fmt == "csv":
+        _write_text(export_csv(latest.records), output)
+        return EXIT_OK
     document = Export(
         snapshot=latest.name,
         created_at=latest.manifest.created_at,
