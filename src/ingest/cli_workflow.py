@@ -345,3 +345,52 @@ def _write_bytes(data: bytes, output: Path | None) -> None:
 
 
 # ---- end of review, health, calendar, changes ----------------------------------------------------------
+
+
+# ---- reextract (replay today's extractors on stored raw bytes) -----------------------------------------
+
+
+@cli.command()
+@click.argument("snapshot", required=False)
+@click.option(
+    "--all", "every", is_flag=True, help="Replay every snapshot, not only the latest (or SNAPSHOT)."
+)
+@click.option(
+    "--sources",
+    "sources_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="sources",
+    show_default=True,
+    envvar="INGEST_SOURCES",
+    help="Folder holding sources.toml (which pages belong to which program).",
+)
+@_snapshots_option
+@click.option("--json", "as_json", is_flag=True, help='Print {"changes": [...]} for machines.')
+@click.option("--exit-code", is_flag=True, help="Exit 1 when the extractors now give different records.")
+def reextract(
+    snapshot: str | None, every: bool, sources_dir: Path, snapshots_dir: Path, as_json: bool, exit_code: bool
+) -> int:
+    """Re-run today's extractors on the raw bytes of past snapshots and report what they now read
+    differently: changes caused by the extractor, not by the sources."""
+    from ingest.reextract import replay
+    from ingest.report import changes_json, changes_markdown
+
+    store = SnapshotStore(snapshots_dir)
+    names = store.names() if every else [snapshot] if snapshot else store.names()[-1:]
+    if not names:
+        raise SnapshotError(f"{snapshots_dir}: no snapshot to replay; run `ingest run` first")
+    found = []
+    for name in names:
+        result = replay(store, store.load(name), sources_dir)
+        found.extend(result.changes)
+        for note in result.skipped:
+            click.echo(f"  {name}: not replayed: {note}", err=True)
+    if as_json:
+        click.echo(changes_json(found, replayed=names), nl=False)
+    else:
+        title = f"Extractor-induced changes (replay of {', '.join(names)})"
+        click.echo(changes_markdown(found, title=title), nl=False)
+    return EXIT_REVIEW if exit_code and found else EXIT_OK
+
+
+# ---- end of reextract -------------------------------------------------------------------------------------

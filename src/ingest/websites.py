@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from ingest.errors import ExtractError, FetchError, IngestError
 from ingest.fetch import Fetcher, FetchRequest, FetchResult, Validators
@@ -104,9 +105,6 @@ def _request(run: WebsiteRun, url: str) -> FetchRequest:
 def _extract_page(
     run: WebsiteRun, page: FetchedPage, fetched: FetchResult, store: SnapshotStore
 ) -> list[Program]:
-    from ingest.extract import extract_pdf, is_pdf
-    from ingest.extract.html import extract_html
-
     content = _content(run, page, fetched, store)
     page.final_url, page.status, page.redirects = fetched.final_url, fetched.status, fetched.redirects
     page.content_type, page.etag, page.last_modified = (
@@ -117,29 +115,39 @@ def _extract_page(
     page.content_sha256 = store.put_raw(content)
     if fetched.not_modified and run.result.status == SourceStatus.OK and page.url == run.source.url:
         run.result.status = SourceStatus.NOT_MODIFIED
-    if is_pdf(content):  # a call document linked from a page
-        records = extract_pdf(
-            content, name=fetched.final_url, source_id=run.source.id, extracted_at=fetched.fetched_at
-        )
-        page.extractor = "pdf"
-    else:
-        extraction = extract_html(
-            content,
-            url=fetched.final_url,
-            source_id=run.source.id,
-            content_type=fetched.content_type,
-            fetched_at=fetched.fetched_at,
-        )
-        records, page.extractor = extraction.programs, extraction.extractor
-        page.fell_back, page.missing = extraction.fell_back, list(extraction.missing)
-    records = _assign(run, page, records)
+    records = extract_page(run.source, page, content, fetched.fetched_at)
     if not records:
         raise ExtractError(f"{page.url}: no program information found on the page")
     if page.missing:
         records = _keep_missing_fields(run, page, records)
-    if fetched.final_url != page.url:
-        run.result.problems.append(f"{page.url} moved to {fetched.final_url}")
-        records = [r.model_copy(update={"links": [*r.links, fetched.final_url]}) for r in records]
+    if page.final_url != page.url:
+        run.result.problems.append(f"{page.url} moved to {page.final_url}")
+    return records
+
+
+def extract_page(
+    source: HtmlSource, page: FetchedPage, content: bytes, fetched_at: datetime | None
+) -> list[Program]:
+    """The records one fetched page gives for `source` (also used to replay extraction on stored bytes).
+
+    Sets the page's extractor, fallback and missing-field facts. A page that moved adds its new
+    address to the records' links, so the move shows up as a change to review."""
+    from ingest.extract import extract_pdf, is_pdf
+    from ingest.extract.html import extract_html
+
+    url = page.final_url or page.url
+    if is_pdf(content):  # a call document linked from a page
+        records = extract_pdf(content, name=url, source_id=source.id, extracted_at=fetched_at)
+        page.extractor = "pdf"
+    else:
+        extraction = extract_html(
+            content, url=url, source_id=source.id, content_type=page.content_type, fetched_at=fetched_at
+        )
+        records, page.extractor = extraction.programs, extraction.extractor
+        page.fell_back, page.missing = extraction.fell_back, list(extraction.missing)
+    records = _assign(source, page, records)
+    if url != page.url:
+        records = [r.model_copy(update={"links": [*r.links, url]}) for r in records]
     return records
 
 
@@ -152,23 +160,23 @@ def _content(run: WebsiteRun, page: FetchedPage, fetched: FetchResult, store: Sn
     return store.read_raw(known.content_sha256)
 
 
-def _assign(run: WebsiteRun, page: FetchedPage, records: list[Program]) -> list[Program]:
+def _assign(source: HtmlSource, page: FetchedPage, records: list[Program]) -> list[Program]:
     """Keep the records about this source's programs; a page about one unnamed program is that program's.
     A source that names no programs (a watch list of arbitrary pages) keeps whatever its pages give."""
-    if not run.source.programs:
+    if not source.programs:
         return records
-    covered = set(run.source.programs)
+    covered = set(source.programs)
     kept: list[Program] = []
     for record in records:
         if record.id not in covered and len(covered) == 1:
             from ingest.catalogue import load_catalogue
 
             if record.id not in load_catalogue().known_ids():
-                record = record.model_copy(update={"id": run.source.programs[0]})
+                record = record.model_copy(update={"id": source.programs[0]})
         if record.id in covered:
             kept.append(record)
         else:  # a call page shared by several programs (CREST and PRESTO): each source takes its own
-            log.debug("%s: skipping %s, which source %s does not cover", page.url, record.id, run.source.id)
+            log.debug("%s: skipping %s, which source %s does not cover", page.url, record.id, source.id)
     return kept
 
 
