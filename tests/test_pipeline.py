@@ -184,3 +184,24 @@ def test_csv_export_has_one_row_per_call(sources: Path, tmp_path: Path) -> None:
         "hfsp",
         "jst-overseas-travel",
     }  # programs without calls too
+
+
+def test_alerts_fire_on_transitions_only(
+    sources: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snapshots = tmp_path / "snapshots"
+    pdf = sources / REFERENCE.name
+
+    def run_and_alerts() -> list[str]:
+        run_cli("run", "--sources", str(sources), "--snapshots", str(snapshots), "--alert-after", "2")
+        return [line for line in capsys.readouterr().out.splitlines() if line.startswith("ALERT")]
+
+    assert run_and_alerts() == []
+    pdf.write_bytes(b"%PDF-1.7 truncated")
+    assert run_and_alerts() == []  # one failure: not yet worth an alert
+    [failing] = run_and_alerts()
+    assert "reference-pdf has failed 2 run(s) in a row" in failing
+    assert run_and_alerts() == []  # still failing: no repeat (no alert spam)
+    shutil.copy(REFERENCE, pdf)
+    [recovered] = run_and_alerts()
+    assert "reference-pdf recovered" in recovered

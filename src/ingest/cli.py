@@ -72,8 +72,20 @@ def cli(verbose: bool) -> None:
     help="Fetch HOST's pages from MIRROR (host:port, over http); reports keep HOST. Repeatable.",
 )
 @_ledger_option
+@click.option(
+    "--alert-after",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Alert when a source has failed this many runs in a row (once), and when it recovers.",
+)
 def run(
-    sources_dir: Path, snapshots_dir: Path, exit_code: bool, rewrite_hosts: tuple[str, ...], ledger_path: Path
+    sources_dir: Path,
+    snapshots_dir: Path,
+    exit_code: bool,
+    rewrite_hosts: tuple[str, ...],
+    ledger_path: Path,
+    alert_after: int,
 ) -> int:
     """Extract every source, write a dated snapshot and a diff report against the previous one."""
     from ingest.pipeline import run as run_pipeline
@@ -105,6 +117,12 @@ def run(
             f"{len(outcome.failed_sources)} source(s) failed (listed above); their last good data is kept, "
             "marked stale."
         )
+    if snapshot is not None:  # alerts are state transitions: a source starts failing, or recovers
+        from ingest.health import alerts
+        from ingest.snapshot import SnapshotStore
+
+        for alert in alerts(SnapshotStore(snapshots_dir), threshold=alert_after):
+            click.echo(f"ALERT: {alert.message}")
     if not exit_code:
         return EXIT_OK
     if pending_changes(outcome.review_changes, ledger_path):
