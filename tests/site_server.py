@@ -120,7 +120,7 @@ def serve_sites(state: SiteState | None = None) -> Iterator[tuple[SiteState, dic
     """Start one server per host; yield the shared state and host → "127.0.0.1:port" mirrors."""
     state = state or SiteState()
     servers = [ThreadingHTTPServer(("127.0.0.1", 0), _handler(host, state)) for host in HOSTS]
-    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
+    threads = [threading.Thread(target=s.serve_forever, args=(0.05,), daemon=True) for s in servers]
     for thread in threads:
         thread.start()
     try:
