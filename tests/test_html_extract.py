@@ -324,3 +324,25 @@ def test_amed_koubo_unreadable_deadline_is_kept_unparsed() -> None:
     [call] = extract_html(amed_koubo_page(rows), url=KOUBO_URL).programs[0].calls
     assert (call.raw, call.closes) == ("未定", None)
     assert call.status in ("tbd", "unparsed")
+
+
+def test_generic_fallback_reads_a_call_period_table_row() -> None:
+    """A th|td row lays its key and its dates out on two lines; the fallback still pairs them."""
+    page = b"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+    <title>FY2025 Marine Biology Fellowship No. 0042 | Research Promotion Council</title></head>
+    <body><header><nav><a href="/">Home</a></nav></header><main>
+    <h1>FY2025 Marine Biology Fellowship No. 0042</h1>
+    <table><tr><th>Call period</th><td>April 10, 2025 \xe2\x80\x93 Noon (12:00 JST), June 3, 2025</td></tr>
+    <tr><th>Budget per project</th><td>Up to JPY 5,000 thousand</td></tr></table>
+    <p>E-mail: <a href="mailto:call-0042@example.go.jp">call-0042@example.go.jp</a></p>
+    </main></body></html>"""
+    extraction = extract_html(page, url="https://calls.example.org/program-0042.html")
+    [program] = extraction.programs
+    assert extraction.fell_back
+    assert program.id == "marine-biology-fellowship-no-0042"  # the number names the program; the year goes
+    [call] = program.calls
+    assert (call.label, str(call.opens), str(call.closes)) == (
+        "Call period",
+        "2025-04-10",
+        "2025-06-03 12:00:00+09:00",
+    )

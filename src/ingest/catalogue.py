@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 from ingest.normalize import clean_text, slugify
 
 # Words that change every edition and must not leak into a derived id.
-_VOLATILE = re.compile(r"\b(?:FY\s?\d{4}|\d{4}|fiscal year|call for \w+)\b", re.IGNORECASE)
+# Years change every edition; other numbers ("No. 0001") identify the program and stay.
+_VOLATILE = re.compile(r"\b(?:FY\s?(?:19|20)\d{2}|(?:19|20)\d{2}|fiscal year|call for \w+)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import re
 
-from ingest.extract.html import Draft, Page, SiteResult, contacts_in, page_links, page_title, visible_text
+from ingest.extract.html import (
+    Draft,
+    Page,
+    SiteResult,
+    contacts_in,
+    key_values,
+    page_links,
+    page_title,
+    visible_text,
+)
 from ingest.models import CallPeriod
 from ingest.periods import call_period, find_moments, parse_fiscal_year
 
 _CALL_CUE = re.compile(
-    r"deadline|due\b|closes|closing|opens|call for|application|submission|proposals?|letters? of intent|"
-    r"締め?切|期限|募集|公募|応募|受付",
+    r"deadline|due\b|closes|closing|opens|call for|call period|application|submission|proposals?|"
+    r"letters? of intent|schedule|締め?切|期限|募集|公募|応募|受付|期間",
     re.IGNORECASE,
 )
 _OPENING_CUE = re.compile(r"\bopens?\b|\bstart|受付開始|募集開始|公募開始", re.IGNORECASE)
@@ -26,7 +35,11 @@ _YEAR = re.compile(r"\b(20\d{2})\b")
 def extract(page: Page) -> SiteResult:
     """One record for the page, with whatever calls, contacts and links it shows."""
     title = page_title(page)
-    calls = _calls(visible_text(page.main), _context_year(title))
+    # A th|td row ("Call period | April 10 – June 3") lays out on two lines; read it as "key: value".
+    rows = "\n".join(
+        f"{key}: {visible_text(value).replace(chr(10), ' ')}" for key, value in key_values(page.main)
+    )
+    calls = _calls(f"{rows}\n{visible_text(page.main)}", _context_year(title))
     draft = Draft(
         title=title,
         website=page.url,
