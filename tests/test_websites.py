@@ -210,3 +210,28 @@ def test_offline_run_still_writes_a_snapshot(
     assert jst and all(s.status == "failed" and s.error_kind == "connection" for s in jst)
     err = capsys.readouterr().err
     assert "jst-crest: FAILED (connection)" in err
+
+
+def test_a_304_reuses_records_only_while_the_extractor_code_is_the_same(
+    run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ingest.extract as extract
+    import ingest.extract.html as html
+
+    calls: list[str] = []
+    real = html.extract_html
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(str(kwargs.get("url")))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(html, "extract_html", counting)
+    assert run() == 0
+    parsed_first = len(calls)
+    assert parsed_first >= len(WEBSITE_PROGRAMS)
+    calls.clear()
+    assert run() == 0  # every page answers 304: nothing is parsed again
+    assert calls == []
+    monkeypatch.setattr(extract, "extractor_fingerprint", lambda: "new-extractor-code")
+    assert run() == 0  # same bytes, new extractor: every page is read again
+    assert len(calls) == parsed_first

@@ -269,6 +269,9 @@ class Manifest(Record):
     snapshot: str
     created_at: datetime
     tool_version: str
+    extractor_fingerprint: str | None = Field(
+        None, description="Hash of the extractor code that made the records."
+    )
     schema_version: str = SCHEMA_VERSION
     previous: str | None = None
     sources: list[SourceResult]

@@ -17,7 +17,7 @@ from pathlib import Path
 from ingest import __version__
 from ingest.diff import diff_programs
 from ingest.errors import EmptyExtractError, IngestError
-from ingest.extract import extract_pdf
+from ingest.extract import extract_pdf, extractor_fingerprint
 from ingest.fetch import Fetcher
 from ingest.merge import merge_records
 from ingest.models import Change, Manifest, Program, SourceResult, SourceStatus
@@ -103,6 +103,7 @@ def run(
         snapshot=snapshot_name(now),
         created_at=now,
         tool_version=__version__,
+        extractor_fingerprint=extractor_fingerprint(),
         previous=previous.name if previous else None,
         sources=[outcome.result for outcome in outcomes],
         records_sha256=sha256_bytes(records_json(records).encode()),
@@ -156,7 +157,11 @@ def previous_by_source(snapshot: Snapshot | None) -> dict[str, Previous]:
             for source_id in dict.fromkeys(p.source for p in record.provenance):
                 grouped.setdefault(source_id, []).append(record)
     results = {result.id: result for result in snapshot.manifest.sources}
-    return {sid: Previous(result=results.get(sid), records=grouped.get(sid, [])) for sid in results}
+    fingerprint = snapshot.manifest.extractor_fingerprint
+    return {
+        sid: Previous(result=results.get(sid), records=grouped.get(sid, []), fingerprint=fingerprint)
+        for sid in results
+    }
 
 
 def _run_pdf_source(

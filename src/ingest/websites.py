@@ -28,13 +28,17 @@ class Previous:
 
     result: SourceResult | None = None
     records: list[Program] = field(default_factory=list)
+    fingerprint: str | None = None  # of the extractor code that made `records`
 
     def page(self, url: str) -> FetchedPage | None:
         pages = self.result.pages if self.result else []
         return next((p for p in pages if p.url == url and p.content_sha256), None)
 
     def records_from(self, url: str) -> list[Program]:
-        return [r for r in self.records if any(p.url == url for p in r.provenance)]
+        """The records a page gave last time (its provenance names the page's final URL if it moved)."""
+        known = self.page(url)
+        urls = {url, known.final_url} if known and known.final_url else {url}
+        return [r for r in self.records if any(p.url in urls for p in r.provenance)]
 
 
 @dataclass
@@ -115,7 +119,8 @@ def _extract_page(
     page.content_sha256 = store.put_raw(content)
     if fetched.not_modified and run.result.status == SourceStatus.OK and page.url == run.source.url:
         run.result.status = SourceStatus.NOT_MODIFIED
-    records = extract_page(run.source, page, content, fetched.fetched_at)
+    reused = _unchanged_page_records(run, page, fetched) if fetched.not_modified else None
+    records = reused if reused is not None else extract_page(run.source, page, content, fetched.fetched_at)
     if not records:
         raise ExtractError(f"{page.url}: no program information found on the page")
     if page.missing:
@@ -123,6 +128,33 @@ def _extract_page(
     if page.final_url != page.url:
         run.result.problems.append(f"{page.url} moved to {page.final_url}")
     return records
+
+
+def _unchanged_page_records(run: WebsiteRun, page: FetchedPage, fetched: FetchResult) -> list[Program] | None:
+    """On a 304, the records the same extractor code made from the same bytes last time (re-verified
+    now); None when the extractor changed since, or nothing is stored for the page."""
+    from ingest.extract import extractor_fingerprint
+
+    known = run.previous.page(page.url)
+    before = run.previous.records_from(page.url)
+    if known is None or not before or run.previous.fingerprint != extractor_fingerprint():
+        return None
+    if fetched.final_url != (known.final_url or known.url):
+        return None  # the page moved: its new address must reach the records
+    if any(p.stale for r in before for p in r.provenance if p.url == page.url):
+        return None  # what is stored was itself carried forward: read the page again
+    page.extractor, page.fell_back, page.missing = known.extractor, known.fell_back, list(known.missing)
+    return [
+        r.model_copy(
+            update={
+                "provenance": [
+                    p.model_copy(update={"extracted_at": fetched.fetched_at}) if p.url == page.url else p
+                    for p in r.provenance
+                ]
+            }
+        )
+        for r in before
+    ]
 
 
 def extract_page(

@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 from ingest.errors import EmptyExtractError, ExtractError
@@ -13,6 +16,31 @@ from ingest.extract.pdf import read_pdf
 from ingest.extract.reference import parse_reference
 from ingest.models import Program
 from ingest.normalize import sha256_bytes
+
+# The code and data that turn bytes into records. Same fingerprint, same records from the same bytes.
+_EXTRACTOR_FILES = (
+    "extract",
+    "periods.py",
+    "contacts.py",
+    "normalize.py",
+    "decode.py",
+    "catalogue.py",
+    "catalogue.toml",
+    "models.py",
+)
+
+
+@cache
+def extractor_fingerprint() -> str:
+    """A hash of the extractors' own source: a stored page re-read by identical code needs no re-reading."""
+    digest = hashlib.sha256()
+    package = resources.files("ingest")
+    for name in _EXTRACTOR_FILES:
+        entry = package.joinpath(name)
+        files = sorted(Path(str(entry)).rglob("*.py")) if entry.is_dir() else [Path(str(entry))]
+        for path in files:
+            digest.update(path.as_posix().rsplit("/ingest/", 1)[-1].encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def is_pdf(data: bytes) -> bool:
