@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ingest.cli import EXIT_OK, _resolve, _snapshots_option, cli
+from ingest.cli import EXIT_OK, _resolve, _snapshots_option, _sources_option, cli
 from ingest.errors import ConfigError
 
 
@@ -355,15 +355,7 @@ def _write_bytes(data: bytes, output: Path | None) -> None:
 @click.option(
     "--all", "every", is_flag=True, help="Replay every snapshot, not only the latest (or SNAPSHOT)."
 )
-@click.option(
-    "--sources",
-    "sources_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default="sources",
-    show_default=True,
-    envvar="INGEST_SOURCES",
-    help="Folder holding sources.toml (which pages belong to which program).",
-)
+@_sources_option
 @_snapshots_option
 @click.option("--json", "as_json", is_flag=True, help='Print {"changes": [...]} for machines.')
 @click.option("--exit-code", is_flag=True, help="Exit 1 when the extractors now give different records.")
