@@ -55,8 +55,8 @@ class RunOutcome:
 
 
 Progress = Callable[[SourceResult], None]
-BY_SOURCE = "extracted.json"
-CHECK_LOG = "check.log"  # each source's records before merging: what carry-forward needs
+BY_SOURCE = "extracted.json"  # each source's records before merging: what carry-forward needs
+CHECK_LOG = "check.log"  # one line per run, in the snapshots folder
 
 
 def run(
@@ -105,7 +105,7 @@ def run(
         tool_version=__version__,
         extractor_fingerprint=extractor_fingerprint(),
         previous=previous.name if previous else None,
-        sources=[outcome.result for outcome in outcomes],
+        sources=results,
         records_sha256=sha256_bytes(records_json(records).encode()),
         programs=len(records),
     )
