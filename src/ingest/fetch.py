@@ -170,7 +170,7 @@ class Fetcher:
         if host in self._unreachable:
             earlier = self._unreachable[host]
             raise FetchError(
-                f"{request.url}: not tried, {host} was unreachable earlier in this run ({earlier})",
+                f"{request.url}: not tried, {host} was unreachable earlier in this run ({earlier.kind})",
                 earlier.kind,
             )
         try:

@@ -32,7 +32,7 @@ def changes_markdown(
     failed = [s for s in sources if s.status == SourceStatus.FAILED]
     if failed:
         lines += ["", "## Sources that failed (their last good data is kept, marked stale)", ""]
-        lines += [f"- `{s.id}` ({s.location}): {s.error}" for s in failed]
+        lines += [f"- `{s.id}` ({s.error_kind}): {s.error}" for s in failed]  # the error names the URL
     by_program: dict[str, list[Change]] = {}
     for change in changes:
         by_program.setdefault(change.program, []).append(change)
