@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ingest.cli import EXIT_OK, _resolve, _snapshots_option, _sources_option, cli
+from ingest.cli import _ledger_option as _ledger_option_core
 from ingest.errors import ConfigError
 
 
@@ -29,6 +30,7 @@ from ingest.errors import ConfigError
     help="With --index: the first day of the 90-day deadline window (default: today).",
 )
 @_snapshots_option
+@_ledger_option_core
 def report(
     old: Path | None,
     new: Path | None,
@@ -36,6 +38,7 @@ def report(
     output: Path,
     today: datetime | None,
     snapshots_dir: Path,
+    ledger_path: Path,
 ) -> int:
     """Write an HTML report of the changes OLD → NEW (snapshots: folders or names), or with --index
     an index of every snapshot with its report and the deadlines of the next 90 days."""
@@ -43,21 +46,26 @@ def report(
         if old is not None or new is not None:
             raise ConfigError("give either OLD and NEW, or --index, not both")
         start = today.date() if today else date.today()
-        written = _write_report_index(snapshots_dir, output, start)
+        written = _write_report_index(snapshots_dir, output, start, ledger_path)
         click.echo(f"Wrote {written[0]} and {len(written) - 1} snapshot report(s)", err=True)
         return EXIT_OK
     if old is None or new is None:
         raise ConfigError("give two snapshots to compare (OLD NEW), or --index")
     _write_report_file(
-        _resolve(old, snapshots_dir), _resolve(new, snapshots_dir), output, f"Changes {old} → {new}"
+        _resolve(old, snapshots_dir),
+        _resolve(new, snapshots_dir),
+        output,
+        f"Changes {old} → {new}",
+        ledger_path,
     )
     click.echo(f"Wrote {output}", err=True)
     return EXIT_OK
 
 
-def _write_report_file(old_path: Path, new_path: Path, output: Path, title: str) -> None:
+def _write_report_file(old_path: Path, new_path: Path, output: Path, title: str, ledger: Path) -> None:
     from ingest.diff import diff_programs
-    from ingest.html_report import render_diff_report, with_evidence
+    from ingest.html_report import render_diff_report
+    from ingest.review import pending_changes
     from ingest.snapshot import load_records, load_snapshot
 
     # Snapshot folders also give the run's sources (failures, links); record files give records only.
@@ -65,14 +73,16 @@ def _write_report_file(old_path: Path, new_path: Path, output: Path, title: str)
     new_snapshot = load_snapshot(new_path) if new_path.is_dir() else None
     old_records = old_snapshot.records if old_snapshot else load_records(old_path)
     new_records = new_snapshot.records if new_snapshot else load_records(new_path)
-    changes = with_evidence(diff_programs(old_records, new_records), old_records, new_records)
-    page = render_diff_report(changes, old=old_snapshot, new=new_snapshot, title=title)
+    changes = diff_programs(old_records, new_records)  # each change carries its evidence already
+    pending = {c.id for c in pending_changes([c for c in changes if c.review], ledger)}
+    page = render_diff_report(changes, old=old_snapshot, new=new_snapshot, title=title, pending_ids=pending)
     _write_page(output, page)
 
 
-def _write_report_index(snapshots_dir: Path, output: Path, today: date) -> list[Path]:
+def _write_report_index(snapshots_dir: Path, output: Path, today: date, ledger: Path) -> list[Path]:
     from ingest.errors import SnapshotError
     from ingest.html_report import write_index
+    from ingest.review import Ledger, pending_in_store
     from ingest.snapshot import SnapshotStore
 
     store = SnapshotStore(snapshots_dir)
@@ -81,7 +91,8 @@ def _write_report_index(snapshots_dir: Path, output: Path, today: date) -> list[
     if output.exists() and not output.is_dir():
         raise ConfigError(f"{output}: with --index, --output must be a folder")
     try:
-        return write_index(store, output, today=today)
+        pending = {seen.change.id for seen in pending_in_store(store, Ledger(ledger))}
+        return write_index(store, output, today=today, pending_ids=pending)
     except OSError as error:
         raise ConfigError(f"{output}: cannot write the report there ({error.strerror})") from None
 
