@@ -7,6 +7,7 @@ tests/fixtures/sites/CHANGES.md. Failures are injected per page and must leave t
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 from ingest.cli import main
 from ingest.models import Program
 from ingest.snapshot import Snapshot, SnapshotStore
-from site_server import Fault, SiteState, serve_sites
+from site_server import SITES, Fault, SiteState, serve_sites
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST_FETCH = """[fetch]
@@ -235,3 +236,35 @@ def test_a_304_reuses_records_only_while_the_extractor_code_is_the_same(
     monkeypatch.setattr(extract, "extractor_fingerprint", lambda: "new-extractor-code")
     assert run() == 0  # same bytes, new extractor: every page is read again
     assert len(calls) == parsed_first
+
+
+def test_a_changed_layout_is_an_extraction_problem_and_keeps_previous_values(
+    run: Runner, sites: tuple[SiteState, dict[str, str]]
+) -> None:
+    state, _ = sites
+    assert run() == 0
+    page = SITES / "v1" / "www.amed.go.jp" / "koubo" / "20" / "01" / "2001B_00101.html"
+    text = page.read_bytes().decode("cp932")
+    redesigned = re.sub(r"<h2>基本情報</h2>\s*<table class=\"basicInfo\">.*?</table>", "", text, flags=re.S)
+    assert redesigned != text
+    state.faults[("www.amed.go.jp", "/koubo/20/01/2001B_00101.html")] = Fault(body=redesigned.encode("cp932"))
+    assert run("--exit-code") == 0  # nothing to review, and the source did not fail outright
+    snapshot = run.latest()
+    [result] = [s for s in snapshot.manifest.sources if s.id == "amed-e-asia"]
+    assert result.status == "partial" and result.error_kind == "layout-changed"
+    [problem] = result.problems
+    assert "2001B_00101.html" in problem and "calls" in problem and "previous values kept" in problem
+    [record] = json.loads((snapshot.path / "extracted.json").read_text())["amed-e-asia"]
+    assert record["calls"] and record["calls"][0]["closes"] == "2025-03-31T12:00:00+09:00"  # kept
+    stale = [p for p in record["provenance"] if p["stale"]]
+    assert stale and "calls" in stale[0]["fields"] and stale[0]["last_verified"]
+    assert changes_of(snapshot) == []  # never "the deadline was removed"
+
+
+def test_extract_a_saved_page_as_if_fetched_from_its_url(capsys: pytest.CaptureFixture[str]) -> None:
+    page = SITES / "v1" / "www.amed.go.jp" / "koubo" / "20" / "01" / "2001B_00101.html"
+    url = "https://www.amed.go.jp/koubo/20/01/2001B_00101.html"
+    assert main(["extract", str(page), "--url", url]) == 0
+    [record] = json.loads(capsys.readouterr().out)
+    assert record["id"] == "e-asia-jrp" and record["provenance"][0]["url"] == url
+    assert record["calls"][0]["closes"] == "2025-03-31T12:00:00+09:00"
