@@ -6,7 +6,6 @@ import io
 import logging
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
@@ -56,16 +55,6 @@ def read_pdf(data: bytes, name: str) -> PdfText:
         raise
     except Exception as error:  # pdfminer raises a zoo of types on damaged files; all mean "unreadable"
         raise ExtractError(f"{name}: {_describe(error)}") from error
-
-
-def read_pdf_file(path: Path) -> tuple[PdfText, bytes]:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ExtractError(f"{path}: no such file") from None
-    except OSError as error:
-        raise ExtractError(f"{path}: cannot be read ({error.strerror})") from None
-    return read_pdf(data, str(path)), data
 
 
 def _check_header(data: bytes, name: str) -> None:
