@@ -268,3 +268,30 @@ def test_extract_a_saved_page_as_if_fetched_from_its_url(capsys: pytest.CaptureF
     [record] = json.loads(capsys.readouterr().out)
     assert record["id"] == "e-asia-jrp" and record["provenance"][0]["url"] == url
     assert record["calls"][0]["closes"] == "2025-03-31T12:00:00+09:00"
+
+
+def test_one_outage_raises_one_alert_not_one_per_source(
+    sources: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hosts = ("www.jst.go.jp", "www.amed.go.jp", "www.jsps.go.jp", "www.hfsp.org")
+    closed = {
+        host: f"127.0.0.1:{port}" for host, port in zip(hosts, (9, 13, 17, 19), strict=True)
+    }  # nothing listens
+    offline = Runner(sources, tmp_path / "snapshots", closed)
+    assert offline() == 0
+    assert offline("--alert-after", "2") == 0
+    alerts = [line for line in capsys.readouterr().out.splitlines() if line.startswith("ALERT")]
+    [alert] = alerts  # ten sources, one cause: one line
+    head, _, names = alert.partition("): ")
+    assert head == "ALERT: 10 sources have failed 2 run(s) in a row (connection"
+    assert set(names.split(", ")) == {*WEBSITE_PROGRAMS.values(), "amed-hfsp"}
+
+
+def test_two_hosts_on_one_mirror_is_refused(
+    sources: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shared = {"www.jst.go.jp": "127.0.0.1:9", "www.amed.go.jp": "127.0.0.1:9"}
+    assert Runner(sources, tmp_path / "snapshots", shared)() == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ingest: error: --rewrite-host:") and "share a mirror" in err
+    assert not (tmp_path / "snapshots").exists()

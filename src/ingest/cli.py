@@ -15,6 +15,7 @@ import click
 
 from ingest import __version__
 from ingest.errors import IngestError
+from ingest.health import Alert
 from ingest.models import Export, SourceResult, SourceStatus, export_schema
 
 EXIT_OK, EXIT_REVIEW, EXIT_ERROR, EXIT_SOURCES_FAILED = 0, 1, 2, 3
@@ -121,13 +122,30 @@ def run(
         from ingest.health import alerts
         from ingest.snapshot import SnapshotStore
 
-        for alert in alerts(SnapshotStore(snapshots_dir), threshold=alert_after):
-            click.echo(f"ALERT: {alert.message}")
+        for line in _alert_lines(alerts(SnapshotStore(snapshots_dir), threshold=alert_after)):
+            click.echo(f"ALERT: {line}")
     if not exit_code:
         return EXIT_OK
     if pending_changes(outcome.review_changes, ledger_path):
         return EXIT_REVIEW
     return EXIT_SOURCES_FAILED if outcome.failed_sources else EXIT_OK
+
+
+def _alert_lines(raised: list[Alert]) -> list[str]:
+    """One line per alert, except that sources failing the same way (one outage, one cause) share one."""
+    groups: dict[tuple[str, str | None, int], list[Alert]] = {}
+    for alert in raised:
+        groups.setdefault((alert.kind, alert.error_kind, alert.consecutive_failures), []).append(alert)
+    lines: list[str] = []
+    for (kind, error_kind, runs), members in groups.items():
+        if len(members) == 1:
+            lines.append(members[0].message)
+        elif kind == "recovered":
+            lines.append(f"{len(members)} sources recovered: {', '.join(a.source for a in members)}")
+        else:
+            names = ", ".join(a.source for a in members)
+            lines.append(f"{len(members)} sources have failed {runs} run(s) in a row ({error_kind}): {names}")
+    return lines
 
 
 def _host_pair(item: str) -> tuple[str, str]:

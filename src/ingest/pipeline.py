@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from ingest import __version__
 from ingest.diff import diff_programs
-from ingest.errors import EmptyExtractError, IngestError
+from ingest.errors import ConfigError, EmptyExtractError, IngestError
 from ingest.extract import extract_pdf, extractor_fingerprint
-from ingest.fetch import Fetcher
+from ingest.fetch import Fetcher, FetchSettings
 from ingest.merge import merge_records
 from ingest.models import Change, Manifest, Program, SourceResult, SourceStatus
 from ingest.normalize import canonical_json, sha256_bytes
@@ -70,6 +72,7 @@ def run(
     """Extract every declared source and write one snapshot with its diff against the previous one."""
     now = now or datetime.now(UTC)
     declared = load_sources(sources_dir)
+    settings = _fetch_settings(declared.fetch, rewrite_hosts)  # a bad setting stops the run before any work
     store = SnapshotStore(snapshots_dir)
     previous = store.latest()
     before = previous_by_source(previous)
@@ -81,9 +84,6 @@ def run(
             )
     websites = [s for s in declared.source if isinstance(s, HtmlSource)]
     if websites:
-        settings = declared.fetch.model_copy(
-            update={"rewrite_hosts": rewrite_hosts or declared.fetch.rewrite_hosts}
-        )
         with Fetcher(settings) as fetcher:
             for result, records in read_websites(websites, before, fetcher, store):
                 outcomes.append(SourceOutcome(result=result, records=records))
@@ -119,6 +119,16 @@ def run(
     snapshot = store.write(manifest, records, reports)
     log_check(store, now, f"wrote {snapshot.name}: {len(changes)} change(s)")
     return RunOutcome(snapshot=snapshot, previous=previous, changes=changes, sources=results)
+
+
+def _fetch_settings(declared: FetchSettings, rewrite_hosts: dict[str, str] | None) -> FetchSettings:
+    """sources.toml's [fetch] settings with the command line's host rewrites, validated together."""
+    if not rewrite_hosts:
+        return declared
+    try:
+        return FetchSettings.model_validate({**declared.model_dump(), "rewrite_hosts": rewrite_hosts})
+    except ValidationError as error:
+        raise ConfigError(f"--rewrite-host: {error.errors()[0]['msg']}") from None
 
 
 def _same_content(now: list[SourceResult], before: list[SourceResult]) -> bool:
