@@ -205,3 +205,42 @@ def test_alerts_fire_on_transitions_only(
     shutil.copy(REFERENCE, pdf)
     [recovered] = run_and_alerts()
     assert "reference-pdf recovered" in recovered
+
+
+def test_an_expected_change_is_not_waiting_in_the_runs_report(
+    sources: Path, tmp_path: Path, modified_pdf: Path
+) -> None:
+    snapshots, ledger = tmp_path / "snapshots", tmp_path / "ledger.tsv"
+    common = ["--sources", str(sources), "--snapshots", str(snapshots), "--ledger", str(ledger)]
+    assert run_cli("run", *common) == 0
+    assert (
+        run_cli(
+            "review",
+            "--ledger",
+            str(ledger),
+            "--snapshots",
+            str(snapshots),
+            "expect",
+            "crest",
+            "calls",
+            "--note",
+            "the 2026 call moves the deadline",
+            "--by",
+            "tester",
+        )
+        == 0
+    )
+    shutil.copy(modified_pdf, sources / REFERENCE.name)
+    assert run_cli("run", *common, "--exit-code") == 1  # other edits still wait
+    latest = SnapshotStore(snapshots).latest()
+    assert latest is not None
+    changes = json.loads((latest.path / "changes.json").read_text())["changes"]
+    crest = [c for c in changes if c["program"] == "crest" and c["review"]]
+    others = [c for c in changes if c["program"] != "crest" and c["review"]]
+    report = (latest.path / "report.md").read_text()
+    assert (
+        crest
+        and f"{len(others)} change(s) waiting for review ({len(crest)} already reviewed or expected)"
+        in report
+    )
+    assert all(f"`{c['id']}` — ✓ reviewed" in report for c in crest)

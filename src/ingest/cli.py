@@ -93,7 +93,9 @@ def run(
     from ingest.review import pending_changes
 
     mirrors = dict(_host_pair(item) for item in rewrite_hosts)
-    outcome = run_pipeline(sources_dir, snapshots_dir, progress=_show_source, rewrite_hosts=mirrors or None)
+    outcome = run_pipeline(
+        sources_dir, snapshots_dir, progress=_show_source, rewrite_hosts=mirrors or None, ledger=ledger_path
+    )
     snapshot = outcome.snapshot
     if snapshot is None:
         assert outcome.previous is not None

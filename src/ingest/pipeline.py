@@ -25,6 +25,7 @@ from ingest.merge import merge_records
 from ingest.models import Change, Manifest, Program, SourceResult, SourceStatus
 from ingest.normalize import canonical_json, sha256_bytes
 from ingest.report import changes_json, changes_markdown
+from ingest.review import pending_changes
 from ingest.snapshot import Snapshot, SnapshotStore, records_json, snapshot_name
 from ingest.sources import HtmlSource, PdfSource, load_sources
 from ingest.websites import Previous, read_websites
@@ -68,6 +69,7 @@ def run(
     now: datetime | None = None,
     progress: Progress | None = None,
     rewrite_hosts: dict[str, str] | None = None,
+    ledger: Path | None = None,
 ) -> RunOutcome:
     """Extract every declared source and write one snapshot with its diff against the previous one."""
     now = now or datetime.now(UTC)
@@ -110,11 +112,12 @@ def run(
         programs=len(records),
     )
     title = f"Changes {previous.name if previous else '(first snapshot)'} → {manifest.snapshot}"
+    pending = {c.id for c in pending_changes([c for c in changes if c.review], ledger)} if ledger else None
     by_source = {o.result.id: [r.model_dump(mode="json") for r in o.records] for o in outcomes}
     reports = {
         BY_SOURCE: canonical_json(by_source),
         "changes.json": changes_json(changes, old=manifest.previous, new=manifest.snapshot),
-        "report.md": changes_markdown(changes, title=title, sources=manifest.sources),
+        "report.md": changes_markdown(changes, title=title, sources=manifest.sources, pending_ids=pending),
     }
     snapshot = store.write(manifest, records, reports)
     log_check(store, now, f"wrote {snapshot.name}: {len(changes)} change(s)")

@@ -20,15 +20,24 @@ def changes_markdown(
     *,
     title: str,
     sources: Sequence[SourceResult] = (),
+    pending_ids: set[str] | None = None,
 ) -> str:
-    """Grouped by program, old → new, review-worthy changes first within each program."""
+    """Grouped by program, old → new, review-worthy changes first within each program. With
+    `pending_ids` (from the review ledger), review-worthy changes outside it count as reviewed."""
     review = [c for c in changes if c.review]
+    waiting = [c for c in review if pending_ids is None or c.id in pending_ids]
     lines = [f"# {title}", ""]
-    lines.append(
-        f"{len(review)} change(s) waiting for review, {len(changes) - len(review)} other."
-        if changes
-        else "No changes."
-    )
+    if not changes:
+        lines.append("No changes.")
+    else:
+        reviewed = (
+            f" ({len(review) - len(waiting)} already reviewed or expected)"
+            if len(waiting) < len(review)
+            else ""
+        )
+        lines.append(
+            f"{len(waiting)} change(s) waiting for review{reviewed}, {len(changes) - len(review)} other."
+        )
     failed = [s for s in sources if s.status == SourceStatus.FAILED]
     if failed:
         lines += ["", "## Sources that failed (their last good data is kept, marked stale)", ""]
@@ -40,7 +49,8 @@ def changes_markdown(
         name = items[0].program_name or program_id
         lines += ["", f"## {name} (`{program_id}`)", ""]
         for change in sorted(items, key=lambda c: not c.review):
-            lines.append(_change_line(change))
+            done = change.review and pending_ids is not None and change.id not in pending_ids
+            lines.append(_change_line(change) + (" — ✓ reviewed" if done else ""))
     return "\n".join(lines) + "\n"
 
 
