@@ -84,10 +84,11 @@ def _handler(host: str, state: SiteState) -> type[BaseHTTPRequestHandler]:
             return self._send(200, body, content_type, {"ETag": etag, "Last-Modified": LAST_MODIFIED})
 
         def _file(self, path: str) -> bytes | None:
-            target = SITES / state.version / host / path.lstrip("/")
-            if path.endswith("/"):
-                target = target / "index.html"
-            return target.read_bytes() if target.is_file() else None
+            key = f"{host}/{path.lstrip('/')}" + ("index.html" if path.endswith("/") else "")
+            for tree in dict.fromkeys((state.version, "v1")):  # v2 holds only the pages that changed
+                if (SITES / tree / key).is_file():
+                    return (SITES / tree / key).read_bytes()
+            return None
 
         def _robots(self) -> None:
             if host not in state.robots:
