@@ -15,7 +15,7 @@ import click
 
 from ingest import __version__
 from ingest.errors import IngestError
-from ingest.health import Alert
+from ingest.health import DEFAULT_THRESHOLD, Alert
 from ingest.models import Export, SourceResult, SourceStatus, export_schema
 
 EXIT_OK, EXIT_REVIEW, EXIT_ERROR, EXIT_SOURCES_FAILED = 0, 1, 2, 3
@@ -76,7 +76,7 @@ def cli(verbose: bool) -> None:
 @click.option(
     "--alert-after",
     type=click.IntRange(min=1),
-    default=2,
+    default=DEFAULT_THRESHOLD,
     show_default=True,
     help="Alert when a source has failed this many runs in a row (once), and when it recovers.",
 )

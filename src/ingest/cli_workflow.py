@@ -11,6 +11,7 @@ import click
 from ingest.cli import EXIT_OK, _resolve, _snapshots_option, _sources_option, cli
 from ingest.cli import _ledger_option as _ledger_option_core
 from ingest.errors import ConfigError
+from ingest.health import DEFAULT_THRESHOLD
 
 
 @cli.command()
@@ -283,7 +284,7 @@ def review_expect(
 @click.option(
     "--threshold",
     type=click.IntRange(min=1),
-    default=2,
+    default=DEFAULT_THRESHOLD,
     show_default=True,
     help="Consecutive failed runs after which a source counts as failing.",
 )

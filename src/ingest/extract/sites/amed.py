@@ -41,34 +41,35 @@ def program_page(page: Page) -> SiteResult:
 
 def news_page(page: Page) -> SiteResult:
     """An English call page: the 'Submission Deadline' and 'Contact' rows of its key/value table."""
-    title = page_title(page, drop=_TITLE_EXTRAS)
-    pairs = key_values(page.main)
-    deadline = value_for(pairs, r"^submission deadline|^deadline")
-    status = value_for(pairs, r"^status")
-    calls = _deadline_calls(deadline, _label(title))
-    contacts, missing = _contacts(page, value=value_for(pairs, r"^contact"), required=True)
-    if deadline is None:
-        missing.append("calls")
-    if _closed(page, status):
-        calls = mark_closed(calls)
-    draft = Draft(title=title, links=[page.url, *page_links(page)], contacts=contacts, calls=calls)
-    return SiteResult([draft], missing)
+    return _call_table_page(
+        page, deadline=r"^submission deadline|^deadline", stage=r"^status", contact=r"^contact"
+    )
 
 
 def koubo_page(page: Page) -> SiteResult:
     """A Japanese 公募 page: 公募締め切り and お問い合わせ先 of its 基本情報 table. It is the program's
     only page, so it is also its website."""
+    return _call_table_page(
+        page, deadline=r"締め?切", stage=r"公募の段階", contact=r"問い?合わ?せ", is_website=True
+    )
+
+
+def _call_table_page(
+    page: Page, *, deadline: str, stage: str, contact: str, is_website: bool = False
+) -> SiteResult:
+    """A call page whose key/value table holds the deadline, the call's stage and the contact."""
     title = page_title(page, drop=_TITLE_EXTRAS)
     pairs = key_values(page.main)
-    deadline = value_for(pairs, r"締め?切")
-    stage = value_for(pairs, r"公募の段階")
-    calls = _deadline_calls(deadline, _label(title))
-    contacts, missing = _contacts(page, value=value_for(pairs, r"問い?合わ?せ"), required=True)
-    if deadline is None:
+    deadline_cell = value_for(pairs, deadline)
+    calls = _deadline_calls(deadline_cell, _label(title))
+    contacts, missing = _contacts(page, value=value_for(pairs, contact), required=True)
+    if deadline_cell is None:
         missing.append("calls")
-    if _closed(page, stage):
+    if _closed(page, value_for(pairs, stage)):
         calls = mark_closed(calls)
-    draft = Draft(title=title, website=page.url, links=page_links(page), contacts=contacts, calls=calls)
+    # A news page links to its program page; a 公募 page is the program's website itself.
+    website, links = (page.url, page_links(page)) if is_website else (None, [page.url, *page_links(page)])
+    draft = Draft(title=title, website=website, links=links, contacts=contacts, calls=calls)
     return SiteResult([draft], missing)
 
 
