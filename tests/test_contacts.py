@@ -1,4 +1,4 @@
-"""ingest.contacts: addresses as the agencies print them (plain, obfuscated, as images), with labels,
+"""ingest.extract.contacts: addresses as the agencies print them (plain, obfuscated, as images), with labels,
 phone numbers and postal addresses."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.contacts import find_contacts
+from ingest.extract.contacts import find_contacts
 from ingest.models import Contact
 
 

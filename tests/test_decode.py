@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.decode import REPLACED, candidate_codecs, declared_charset, decode_html, header_charset
+from ingest.extract.decode import REPLACED, candidate_codecs, declared_charset, decode_html, header_charset
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "html-ja"
 

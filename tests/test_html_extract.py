@@ -9,14 +9,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from ingest.extract.html import (
-    extract_html,
-    key_values,
-    main_content,
-    says_closed,
-    value_for,
-    visible_text,
-)
+from ingest.extract.html import extract_html
+from ingest.extract.soup import key_values, main_content, says_closed, value_for, visible_text
 from ingest.models import Contact
 from ingest.normalize import sha256_bytes
 

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.models import CallPeriod, CallStatus, Precision
-from ingest.periods import (
+from ingest.extract.periods import (
     ParsedMoment,
     call_period,
     find_moments,
@@ -19,6 +18,7 @@ from ingest.periods import (
     parse_moment,
     parse_period,
 )
+from ingest.models import CallPeriod, CallStatus, Precision
 
 JAPAN = timezone(timedelta(hours=9))
 DAY, MINUTE, MONTH = Precision.DAY, Precision.MINUTE, Precision.MONTH

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup
 
-from ingest.decode import declared_charset, decode_html
 from ingest.diff import diff_programs
+from ingest.extract.decode import declared_charset, decode_html
 from ingest.extract.html import extract_html
 from ingest.models import Program
 from ingest.normalize import clean_text

@@ -9,8 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ingest.catalogue import load_catalogue
 from ingest.errors import ConfigError
+from ingest.extract.catalogue import load_catalogue
 from ingest.fetch import FetchSettings
 
 SOURCES_FILE = "sources.toml"

@@ -201,7 +201,7 @@ def _assign(source: HtmlSource, page: FetchedPage, records: list[Program]) -> li
     kept: list[Program] = []
     for record in records:
         if record.id not in covered and len(covered) == 1:
-            from ingest.catalogue import load_catalogue
+            from ingest.extract.catalogue import load_catalogue
 
             if record.id not in load_catalogue().known_ids():
                 record = record.model_copy(update={"id": source.programs[0]})

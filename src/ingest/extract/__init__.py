@@ -17,17 +17,9 @@ from ingest.extract.reference import parse_reference
 from ingest.models import Program
 from ingest.normalize import sha256_bytes
 
-# The code and data that turn bytes into records. Same fingerprint, same records from the same bytes.
-_EXTRACTOR_FILES = (
-    "extract",
-    "periods.py",
-    "contacts.py",
-    "normalize.py",
-    "decode.py",
-    "catalogue.py",
-    "catalogue.toml",
-    "models.py",
-)
+# The code and data that turn bytes into records: this whole package (parsers, site extractors, the
+# catalogue) and the two shared modules it builds records with. Same fingerprint, same records.
+_EXTRACTOR_PARTS = ("extract", "models.py", "normalize.py")
 
 
 @cache
@@ -35,9 +27,11 @@ def extractor_fingerprint() -> str:
     """A hash of the extractors' own source: a stored page re-read by identical code needs no re-reading."""
     digest = hashlib.sha256()
     package = resources.files("ingest")
-    for name in _EXTRACTOR_FILES:
-        entry = package.joinpath(name)
-        files = sorted(Path(str(entry)).rglob("*.py")) if entry.is_dir() else [Path(str(entry))]
+    for name in _EXTRACTOR_PARTS:
+        entry = Path(str(package.joinpath(name)))
+        files = (
+            sorted(p for p in entry.rglob("*") if p.suffix in (".py", ".toml")) if entry.is_dir() else [entry]
+        )
         for path in files:
             digest.update(path.as_posix().rsplit("/ingest/", 1)[-1].encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]

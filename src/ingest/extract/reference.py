@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from statistics import median
 
-from ingest.catalogue import Catalogue, load_catalogue
+from ingest.extract.catalogue import Catalogue, load_catalogue
 from ingest.extract.pdf import Line, PdfText
+from ingest.extract.periods import call_period
 from ingest.models import CallPeriod, Category, Contact, Program, Provenance
-from ingest.periods import call_period
 
 BULLETS = "·•‧∙●○◦▪▫■□-–*・"
 # Private-use glyphs and unmapped "(cid:127)" codes are how some fonts' bullets come out of pdfminer.

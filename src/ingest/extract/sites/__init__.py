@@ -7,11 +7,27 @@ read by `generic` (and its extraction says it fell back).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from ingest.extract.html import Route
 from ingest.extract.sites import amed, generic, hfsp, jsps, jst
+from ingest.extract.soup import SiteExtractor
 
-__all__ = ["ROUTES", "amed", "generic", "hfsp", "jsps", "jst"]
+__all__ = ["ROUTES", "Route", "amed", "generic", "hfsp", "jsps", "jst"]
+
+
+@dataclass(frozen=True)
+class Route:
+    """Pages on `domain` (or its subdomains) whose path matches `path` are read by `extract`."""
+
+    domain: str
+    path: re.Pattern[str]
+    name: str
+    extract: SiteExtractor
+
+    def matches(self, host: str, path: str) -> bool:
+        on_domain = host == self.domain or host.endswith("." + self.domain)
+        return on_domain and bool(self.path.search(path))
+
 
 ROUTES: tuple[Route, ...] = (
     # JST yearly call pages carry the fiscal year in the path: /kisoken/boshuu/r7/en/index.html

@@ -7,7 +7,8 @@ import re
 
 from bs4 import Tag
 
-from ingest.extract.html import (
+from ingest.extract.periods import call_period, find_moments, parse_fiscal_year
+from ingest.extract.soup import (
     Draft,
     Page,
     SiteResult,
@@ -22,7 +23,6 @@ from ingest.extract.html import (
     visible_text,
 )
 from ingest.models import CallPeriod, Contact
-from ingest.periods import call_period, find_moments, parse_fiscal_year
 
 # Badges and the category glued into titles ("Calls for ProposalsEarly-stageOverseasFY 2025 …"),
 # and the division printed before a program's name.

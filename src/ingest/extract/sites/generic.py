@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from ingest.extract.html import (
+from ingest.extract.periods import call_period, find_moments, parse_fiscal_year
+from ingest.extract.soup import (
     Draft,
     Page,
     SiteResult,
@@ -19,7 +20,6 @@ from ingest.extract.html import (
     visible_text,
 )
 from ingest.models import CallPeriod
-from ingest.periods import call_period, find_moments, parse_fiscal_year
 
 _CALL_CUE = re.compile(
     r"deadline|due\b|closes|closing|opens|call for|call period|application|submission|proposals?|"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from ingest.extract.html import (
+from ingest.extract.periods import call_period, find_moments
+from ingest.extract.soup import (
     Draft,
     Page,
     SiteResult,
@@ -17,7 +18,6 @@ from ingest.extract.html import (
     visible_text,
 )
 from ingest.models import CallPeriod
-from ingest.periods import call_period, find_moments
 
 _ROMAN_ITEM = re.compile(r"^\s*[ivx]+[.)]\s*", re.IGNORECASE)
 # Words left between a deadline's name and its date: "… (1XXXXXX) by 18 March 2025", "…: 27 March 2025".

@@ -7,7 +7,8 @@ import re
 
 from bs4 import Tag
 
-from ingest.extract.html import (
+from ingest.extract.periods import call_period
+from ingest.extract.soup import (
     Draft,
     Page,
     SiteResult,
@@ -23,7 +24,6 @@ from ingest.extract.html import (
     visible_text,
 )
 from ingest.models import CallPeriod, Contact
-from ingest.periods import call_period
 
 _ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$")
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from ingest.extract.html import (
+from ingest.extract.periods import call_period, parse_fiscal_year
+from ingest.extract.soup import (
     Draft,
     Page,
     SiteResult,
@@ -21,7 +22,6 @@ from ingest.extract.html import (
     visible_text,
 )
 from ingest.models import CallPeriod, Contact
-from ingest.periods import call_period, parse_fiscal_year
 
 _FISCAL_SEGMENT = re.compile(r"/boshuu/(?P<era>[hr])(?P<year>\d{1,2})/")
 _ERA_YEAR_ZERO = {"h": 1988, "r": 2018}  # Heisei 1 = 1989, Reiwa 1 = 2019

@@ -65,7 +65,7 @@ def derive_id(title: str) -> str:
 
 @cache
 def load_catalogue() -> Catalogue:
-    data = tomllib.loads(resources.files("ingest").joinpath("catalogue.toml").read_text("utf-8"))
+    data = tomllib.loads(resources.files("ingest.extract").joinpath("catalogue.toml").read_text("utf-8"))
     programs = tuple(
         KnownProgram(
             id=entry["id"],

@@ -1,0 +1,271 @@
+"""The BeautifulSoup helpers every site extractor uses, and the page and draft they exchange.
+
+A site extractor (ingest.extract.sites.*) reads one `Page` and returns a `SiteResult` of drafts:
+what the page states about each program it describes, nothing more. The router (ingest.extract.html)
+builds the page and turns drafts into records.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from bs4 import BeautifulSoup, Tag
+from bs4.element import CData, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction
+
+from ingest.extract.catalogue import load_catalogue
+from ingest.extract.contacts import find_contacts
+from ingest.models import CallPeriod, CallStatus, Contact
+from ingest.normalize import clean_text
+
+
+@dataclass
+class Page:
+    """A parsed page as the site extractors see it."""
+
+    url: str
+    soup: BeautifulSoup
+    main: Tag  # the main content, boilerplate removed
+    agencies: list[str]
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path or "/"
+
+
+@dataclass
+class Draft:
+    """What a page states about one program. `title` is what identifies it (catalogue patterns)."""
+
+    title: str
+    name: str | None = None  # the program's name as printed, when the page prints it; else the catalogue's
+    summary: str = ""
+    website: str | None = None
+    links: list[str] = field(default_factory=list)
+    contacts: list[Contact] = field(default_factory=list)
+    calls: list[CallPeriod] = field(default_factory=list)
+
+
+@dataclass
+class SiteResult:
+    drafts: list[Draft]
+    missing: list[str] = field(default_factory=list)  # Program fields the layout no longer gave
+
+
+SiteExtractor = Callable[[Page], SiteResult]
+
+
+def known_program_id(text: str, agencies: list[str]) -> str | None:
+    """The catalogue id of the program `text` names, or None when it names no known program."""
+    catalogue = load_catalogue()
+    program_id = catalogue.identify(text, agencies)
+    return program_id if program_id in catalogue.known_ids() else None
+
+
+# -- reading the page -------------------------------------------------------------------------------
+
+# Candidates for the main content, most specific first.
+_MAIN_SELECTORS = ("main", "[role=main]", "#main", "#main-content", "#contents", "#content", "article")
+# Site chrome that can sit inside the main content too.
+_BOILERPLATE_SELECTORS = (
+    "script, style, noscript, template, nav, aside, [role=navigation], [role=banner], [role=contentinfo],"
+    " #header, #footer, footer, .breadcrumb, #pankuzu, .pankuzu, #topicpath, .skip, .skip-link,"
+    " #localnav, #gNav, #gnav, #side, #sidebar"
+)
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote caption dd div dl dt figcaption figure footer form h1 h2 h3 h4 h5 h6"
+    " header hr li main nav ol p pre section table tbody td tfoot th thead tr ul".split()
+)
+_SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "head"})
+_SKIPPED_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction, CData)
+_HEADING = re.compile(r"^h([1-6])$")
+
+
+def main_content(soup: BeautifulSoup) -> Tag:
+    """The element holding the page's own content, with navigation, header, footer and sidebars removed."""
+    found = next((tag for s in _MAIN_SELECTORS if (tag := soup.select_one(s)) is not None), None)
+    main = copy.copy(found if found is not None else (soup.body or soup))
+    # A <header> inside the main content may hold its title; directly in the body it is the site's.
+    selectors = _BOILERPLATE_SELECTORS if found is not None else f"{_BOILERPLATE_SELECTORS}, header"
+    for element in main.select(selectors):
+        element.decompose()
+    return main
+
+
+def visible_text(node: Tag | Iterable[Tag]) -> str:
+    """Text as a browser lays it out: block elements on lines of their own, inline ones run together,
+    an image replaced by its alt text (AMED prints e-mail domains as images)."""
+    parts: list[str] = []
+    for element in [node] if isinstance(node, Tag) else node:
+        _collect_text(element, parts)
+        parts.append("\n")
+    return clean_text("".join(parts))
+
+
+def _collect_text(node: Tag, parts: list[str]) -> None:
+    for child in node.children:
+        if isinstance(child, _SKIPPED_STRINGS):
+            continue
+        if isinstance(child, NavigableString):
+            parts.append(re.sub(r"\s+", " ", str(child)))
+            continue
+        if not isinstance(child, Tag) or child.name in _SKIPPED_TAGS:
+            continue
+        if child.name == "img":
+            parts.append(str(child.get("alt") or ""))
+        elif child.name == "br":
+            parts.append("\n")
+        elif child.name in _BLOCK_TAGS:
+            parts.append("\n")
+            _collect_text(child, parts)
+            parts.append("\n")
+        else:
+            _collect_text(child, parts)
+
+
+def text_without(node: Tag, selectors: str) -> str:
+    """The node's text one line, with the elements matching `selectors` (badges, divisions) left out."""
+    node = copy.copy(node)
+    for element in node.select(selectors):
+        element.decompose()
+    return visible_text(node).replace("\n", " ")
+
+
+def page_title(page: Page, drop: str = "") -> str:
+    """The main heading (less the elements matching `drop`), else the document title before its '|'."""
+    heading = page.main.find("h1")
+    if isinstance(heading, Tag):
+        text = text_without(heading, drop) if drop else visible_text(heading).replace("\n", " ")
+        if text:
+            return text
+    title = page.soup.title.get_text() if page.soup.title else ""
+    return clean_text(title.split("|")[0])
+
+
+def document_title(page: Page) -> str:
+    return clean_text(page.soup.title.get_text()) if page.soup.title else ""
+
+
+def heading_level(tag: Tag) -> int | None:
+    match = _HEADING.match(tag.name or "")
+    return int(match.group(1)) if match else None
+
+
+def find_heading(scope: Tag, pattern: str) -> Tag | None:
+    """The first heading (h1-h6) in scope whose text matches `pattern` (case-insensitive)."""
+    regex = re.compile(pattern, re.IGNORECASE)
+    for heading in scope.find_all(_HEADING):
+        if regex.search(visible_text(heading)):
+            return heading
+    return None
+
+
+def section(scope: Tag, pattern: str, *, stop_at_any_heading: bool = False) -> list[Tag] | None:
+    """The elements after the heading matching `pattern`, up to the next heading of the same or a
+    higher level (any heading with `stop_at_any_heading`); None when there is no such heading."""
+    heading = find_heading(scope, pattern)
+    if heading is None:
+        return None
+    level = heading_level(heading) or 6
+    elements: list[Tag] = []
+    for sibling in heading.find_next_siblings():
+        sibling_level = heading_level(sibling)
+        if sibling_level is not None and (stop_at_any_heading or sibling_level <= level):
+            break
+        elements.append(sibling)
+    return elements
+
+
+def key_values(scope: Tag) -> list[tuple[str, Tag]]:
+    """Two-column rows (th | td) and definition lists (dt | dd), as (key text, value element)."""
+    pairs: list[tuple[str, Tag]] = []
+    for row in scope.find_all("tr"):
+        cells = row.find_all(["th", "td"], recursive=False)
+        if len(cells) == 2 and cells[0].name == "th" and cells[1].name == "td":
+            pairs.append((visible_text(cells[0]).replace("\n", " "), cells[1]))
+    for term in scope.find_all("dt"):
+        value = term.find_next_sibling("dd")
+        if isinstance(value, Tag):
+            pairs.append((visible_text(term).replace("\n", " "), value))
+    return pairs
+
+
+def value_for(pairs: Sequence[tuple[str, Tag]], pattern: str) -> Tag | None:
+    """The value of the first key matching `pattern` (case-insensitive)."""
+    regex = re.compile(pattern, re.IGNORECASE)
+    return next((value for key, value in pairs if regex.search(key)), None)
+
+
+def table_grid(table: Tag) -> tuple[list[str], list[list[Tag]]]:
+    """A table's header texts and its body rows (lists of cells)."""
+    rows = table.find_all("tr")
+    if not rows:
+        return [], []
+    header_cells = rows[0].find_all(["th", "td"])
+    has_header = all(cell.name == "th" for cell in header_cells)
+    headers = [visible_text(cell).replace("\n", " ") for cell in header_cells] if has_header else []
+    body = rows[1:] if has_header else rows
+    return headers, [row.find_all(["th", "td"]) for row in body]
+
+
+_SKIPPED_SCHEMES = ("mailto:", "javascript:", "tel:", "data:")
+
+
+def page_links(page: Page, scope: Tag | Iterable[Tag] | None = None) -> list[str]:
+    """Absolute, de-duplicated links in scope (default: the main content), without in-page anchors,
+    mailto links, or a link to the page itself."""
+    elements = [page.main] if scope is None else [scope] if isinstance(scope, Tag) else list(scope)
+    here = urldefrag(page.url).url
+    links: list[str] = []
+    for element in elements:
+        anchors = [element] if element.name == "a" else []
+        for anchor in [*anchors, *element.find_all("a", href=True)]:
+            href = str(anchor.get("href") or "").strip()
+            if not href or href.startswith("#") or href.lower().startswith(_SKIPPED_SCHEMES):
+                continue
+            absolute = urldefrag(urljoin(page.url, href)).url
+            if absolute != here:
+                links.append(absolute)
+    return unique(links)
+
+
+def contacts_in(scope: Tag | Iterable[Tag]) -> list[Contact]:
+    """The contacts in scope: its text read by `find_contacts`, plus mailto links whose address the
+    text does not show."""
+    elements = [scope] if isinstance(scope, Tag) else list(scope)
+    contacts = find_contacts(visible_text(elements))
+    known = {contact.email for contact in contacts}
+    for element in elements:
+        for anchor in element.find_all("a", href=re.compile(r"^mailto:", re.IGNORECASE)):
+            address = str(anchor["href"])[len("mailto:") :].split("?")[0].strip().lower()
+            if address and "@" in address and address not in known:
+                contacts.append(Contact(email=address))
+                known.add(address)
+    return contacts
+
+
+# "This call for proposals has been closed.", "Applications for the FY2025 are already closed.",
+# "公募は終了しました"
+_CLOSED_NOTICE = re.compile(
+    r"\b(?:call for (?:proposals|applications)|applications?(?: for [^.\n]{0,40})?|this call|the call)"
+    r"\s+(?:has|have|is|are|was|were)\s+(?:been\s+)?(?:already\s+)?closed"
+    r"|(?:募集|公募|受付)(?:は|を)?(?:既に|すでに)?終了(?:しました|いたしました)",
+    re.IGNORECASE,
+)
+
+
+def says_closed(text: str) -> bool:
+    """Whether the text announces that a call has closed."""
+    return bool(_CLOSED_NOTICE.search(clean_text(text)))
+
+
+def mark_closed(calls: list[CallPeriod]) -> list[CallPeriod]:
+    """The calls with status CLOSED: the page says so (their dates are kept)."""
+    return [CallPeriod.model_validate(call.model_dump() | {"status": CallStatus.CLOSED}) for call in calls]
+
+
+def unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
