@@ -90,7 +90,6 @@ def write_sources(folder: Path, pages: list[str]) -> None:
             "[[source]]",
             f'id = "bench-{index:04d}"',
             'kind = "html"',
-            'site = "generic"',
             f'url = "https://{HOST}/{page}"',
             f'allowed_domains = ["{HOST}"]',
             "",

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ingest.cli import main
+from ingest.errors import ErrorKind
 from ingest.health import AlertKind, alerts, alerts_of, classify, health_of, source_health
 from ingest.models import Manifest, SourceResult, SourceStatus
 from ingest.snapshot import SnapshotStore, snapshot_name
@@ -57,8 +58,7 @@ def _history(*runs: dict[str, str]) -> list[Manifest]:
         ("http-4xx", "moved", False),
         ("robots-disallowed", "policy", False),
         ("layout-changed", "extraction", False),
-        ("empty", "extraction", False),
-        ("something-new", "other", False),
+        ("empty", "server", True),
         (None, "other", False),
     ],
 )
@@ -66,6 +66,13 @@ def test_failures_are_classified_by_error_kind(kind: str | None, group: str, tra
     failure = classify(kind)
     assert (failure.group, failure.transient) == (group, transient)
     assert failure.advice
+
+
+def test_every_error_kind_has_its_own_advice() -> None:
+    advice = {kind: classify(kind).advice for kind in ErrorKind}
+    assert len(set(advice.values())) >= len(ErrorKind) - 1  # connection and timeout share theirs
+    assert "empty answer" in advice[ErrorKind.EMPTY_RESPONSE]  # fetch's empty body, not "no programs"
+    assert "programs" in advice[ErrorKind.LAYOUT_CHANGED]
 
 
 def test_health_counts_consecutive_failures_and_remembers_last_success() -> None:

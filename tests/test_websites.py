@@ -295,3 +295,38 @@ def test_two_hosts_on_one_mirror_is_refused(
     err = capsys.readouterr().err
     assert err.startswith("ingest: error: --rewrite-host:") and "share a mirror" in err
     assert not (tmp_path / "snapshots").exists()
+
+
+def test_a_linked_pdf_reaches_the_merged_record_with_its_own_provenance_kind(
+    sources: Path, tmp_path: Path, sites: tuple[SiteState, dict[str, str]]
+) -> None:
+    """A call document reached through a `follow` rule is a linked PDF, not the reference document:
+    the merge ranks the reference PDF first, and the website reader finds the linked PDF's records by
+    URL (a failing PDF keeps them, marked stale)."""
+    state, mirrors = sites
+    pdf = (ROOT / "sources" / "funding-programs-overseas-2025-04.pdf").read_bytes()
+    pdf_path = "/kisoken/crest/en/pdf/crest_pamphlet_2025.pdf"  # linked from the CREST page
+    state.faults[("www.jst.go.jp", pdf_path)] = Fault(body=pdf, content_type="application/pdf")
+    toml = sources / "sources.toml"
+    toml.write_text(
+        toml.read_text().replace(
+            r"(?:index\.html)?$' }]", r"(?:index\.html)?$' }, { pattern = '\.pdf$' }]", 1
+        )
+    )
+    run = Runner(sources, tmp_path / "snapshots", mirrors)
+    pdf_url = f"https://www.jst.go.jp{pdf_path}"
+
+    assert run() == 0
+    crest = by_id(run.latest())["crest"]
+    kinds = [(p.source, p.kind, p.url) for p in crest.provenance]
+    assert kinds[0][:2] == ("reference-pdf", "reference-pdf")  # the curated document still ranks first
+    assert ("jst-crest", "linked-pdf", pdf_url) in kinds
+    assert crest.conflicts == []  # the same call stated by both PDFs and the call page
+
+    state.faults[("www.jst.go.jp", pdf_path)] = Fault(status=500)
+    assert run() == 0
+    crest = by_id(run.latest())["crest"]
+    linked = [p for p in crest.provenance if p.kind == "linked-pdf"]
+    assert [(p.url, p.stale) for p in linked] == [(pdf_url, True)]  # carried forward by its URL
+    result = next(s for s in run.latest().manifest.sources if s.id == "jst-crest")
+    assert result.status == "partial" and any(pdf_url in problem for problem in result.problems)

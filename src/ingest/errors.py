@@ -1,4 +1,26 @@
-"""One exception hierarchy; every message is a sentence a user can act on."""
+"""One exception hierarchy; every message is a sentence a user can act on. `ErrorKind` names why a
+source failed, for the manifest, source health and alerts."""
+
+from enum import StrEnum
+
+
+class ErrorKind(StrEnum):
+    """Why a source or page failed. The values are stored in manifests: never rename one."""
+
+    DNS = "dns"
+    CONNECTION = "connection"
+    TIMEOUT = "timeout"
+    TLS = "tls"
+    HTTP_4XX = "http-4xx"
+    HTTP_5XX = "http-5xx"
+    ROBOTS_DISALLOWED = "robots-disallowed"
+    REDIRECTED_AWAY = "redirected-away"
+    REDIRECT_LOOP = "redirect-loop"
+    TOO_LARGE = "too-large"
+    CONTENT_TYPE = "content-type"
+    EMPTY_RESPONSE = "empty"  # the server answered with no body at all
+    LAYOUT_CHANGED = "layout-changed"  # the document or page no longer gives what it gave
+    EXTRACT = "extract"  # the document could not be read
 
 
 class IngestError(Exception):
@@ -20,9 +42,9 @@ class EmptyExtractError(ExtractError):
 class FetchError(IngestError):
     """A web page could not be fetched. `kind` classifies the failure for health tracking."""
 
-    def __init__(self, message: str, kind: str = "connection") -> None:
+    def __init__(self, message: str, kind: ErrorKind = ErrorKind.CONNECTION) -> None:
         super().__init__(message)
-        self.kind = kind
+        self.kind = ErrorKind(kind)
 
 
 class SnapshotError(IngestError):

@@ -13,16 +13,14 @@ import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from feedgen.feed import FeedGenerator
 from icalendar import Calendar, Event
 
 from ingest import __version__
-from ingest.models import CallPeriod, Change, Precision, Program, Provenance
+from ingest.models import JAPAN, CallPeriod, Change, Precision, Program, Provenance
 from ingest.review import SeenChange
 
-JAPAN = ZoneInfo("Asia/Tokyo")
 CSV_COLUMNS = (
     "program_id",
     "program_name",

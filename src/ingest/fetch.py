@@ -4,7 +4,7 @@ One `Fetcher` per run holds one requests.Session. It identifies itself honestly,
 sends at most one request at a time to a host and spaces them by `min_interval`, retries transient
 failures with backoff (honouring Retry-After), revalidates with the server's own validators, follows
 redirects itself so that every hop is recorded and checked against the source's allowed domains,
-and caps the bytes it reads. Every failure is a `FetchError` whose `kind` is one of `ERROR_KINDS`.
+and caps the bytes it reads. Every failure is a `FetchError` whose `kind` is an `ErrorKind` of `ERROR_KINDS`.
 
 `rewrite_hosts` sends requests for a host to a mirror (http://host:port) while everything reported
 keeps the original host names: tests run the whole stack against local servers this way.
@@ -41,24 +41,10 @@ from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from ingest import __version__
-from ingest.errors import FetchError
+from ingest.errors import ErrorKind, FetchError
 
-ERROR_KINDS = frozenset(
-    {
-        "dns",
-        "connection",
-        "timeout",
-        "tls",
-        "http-4xx",
-        "http-5xx",
-        "robots-disallowed",
-        "redirected-away",
-        "redirect-loop",
-        "too-large",
-        "content-type",
-        "empty",
-    }
-)
+# Every kind a fetch can fail with (the others are extraction failures).
+ERROR_KINDS = frozenset(ErrorKind) - {ErrorKind.LAYOUT_CHANGED, ErrorKind.EXTRACT}
 
 DEFAULT_USER_AGENT = f"ingest/{__version__} (+https://github.com/ingest-funding/ingest)"
 ROBOTS_AGENT = "ingest"  # the product token robots.txt groups are matched against
@@ -69,7 +55,9 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # 429 and the transient 5xx; 501 Not Implemented and 505 HTTP Version Not Supported never heal.
 RETRY_STATUSES = frozenset({429, *range(500, 600)} - {501, 505})
 CHUNK_BYTES = 64 * 1024
-UNREACHABLE_KINDS = frozenset({"dns", "connection", "tls"})  # the host itself is out of reach
+UNREACHABLE_KINDS = frozenset(
+    {ErrorKind.DNS, ErrorKind.CONNECTION, ErrorKind.TLS}
+)  # the host itself is out of reach
 
 
 class FetchSettings(BaseModel):
@@ -193,7 +181,7 @@ class Fetcher:
             redirects.append(current)
         raise FetchError(
             f"{request.url}: more than {MAX_REDIRECTS} redirects (a redirect loop?), the last to {current}",
-            "redirect-loop",
+            ErrorKind.REDIRECT_LOOP,
         )
 
     def fetch_all(self, requests_: list[FetchRequest]) -> list[FetchResult | FetchError]:
@@ -255,7 +243,7 @@ class Fetcher:
             raise FetchError(
                 f"{requested}: redirected from {_host_name(current)} to {host or target}, "
                 f"which is outside the allowed domains ({', '.join(allowed)})",
-                "redirected-away",
+                ErrorKind.REDIRECTED_AWAY,
             )
         return target
 
@@ -271,7 +259,7 @@ class Fetcher:
             state.robots = self._load_robots(url, state)
         if not state.robots.can_fetch(ROBOTS_AGENT, url):
             raise FetchError(
-                f"{url}: robots.txt of {_host_name(url)} disallows fetching it", "robots-disallowed"
+                f"{url}: robots.txt of {_host_name(url)} disallows fetching it", ErrorKind.ROBOTS_DISALLOWED
             )
 
     def _load_robots(self, url: str, state: _HostState) -> RobotFileParser:
@@ -437,7 +425,9 @@ def _status_error(url: str, response: requests.Response) -> FetchError:
     reason = response.reason or _status_phrase(status)
     retries = _retries_used(response)
     after = f" after {retries} {'retry' if retries == 1 else 'retries'}" if retries else ""
-    kind = "http-4xx" if 400 <= status < 500 else "http-5xx"  # odd 1xx/3xx answers are server faults too
+    kind = (
+        ErrorKind.HTTP_4XX if 400 <= status < 500 else ErrorKind.HTTP_5XX
+    )  # odd 1xx/3xx answers are server faults too
     return FetchError(f"{url}: HTTP {status} {reason}{after}", kind)
 
 
@@ -460,7 +450,7 @@ def _check_content_type(url: str, content_type: str | None, accept: tuple[str, .
     if media_type not in accept:
         raise FetchError(
             f"{url}: content type {media_type or '(none given)'} is not one of {', '.join(accept)}",
-            "content-type",
+            ErrorKind.CONTENT_TYPE,
         )
 
 
@@ -469,7 +459,7 @@ def _read_capped(url: str, response: requests.Response, max_bytes: int) -> bytes
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(
-            f"{url}: Content-Length {declared} exceeds the limit of {max_bytes} bytes", "too-large"
+            f"{url}: Content-Length {declared} exceeds the limit of {max_bytes} bytes", ErrorKind.TOO_LARGE
         )
     chunks: list[bytes] = []
     total = 0
@@ -477,7 +467,7 @@ def _read_capped(url: str, response: requests.Response, max_bytes: int) -> bytes
         total += len(chunk)
         if total > max_bytes:
             raise FetchError(
-                f"{url}: body exceeds the limit of {max_bytes} bytes; stopped reading", "too-large"
+                f"{url}: body exceeds the limit of {max_bytes} bytes; stopped reading", ErrorKind.TOO_LARGE
             )
         chunks.append(chunk)
     return b"".join(chunks)
@@ -487,9 +477,13 @@ def _result(request: FetchRequest, final_url: str, redirects: list[str], reply: 
     validators = request.validators or Validators()
     if reply.status == 304 and not (validators.etag or validators.last_modified):
         # Nothing was asked conditionally, so the caller has no stored bytes to fall back on.
-        raise FetchError(f"{request.url}: HTTP 304 Not Modified to a request without validators", "empty")
+        raise FetchError(
+            f"{request.url}: HTTP 304 Not Modified to a request without validators", ErrorKind.EMPTY_RESPONSE
+        )
     if reply.status != 304 and not (reply.content or b"").strip():
-        raise FetchError(f"{request.url}: the server sent an empty body (HTTP {reply.status})", "empty")
+        raise FetchError(
+            f"{request.url}: the server sent an empty body (HTTP {reply.status})", ErrorKind.EMPTY_RESPONSE
+        )
     not_modified = reply.status == 304
     # A 304 may omit the validators; the ones we sent are still the current ones then.
     kept = validators if not_modified else Validators()
@@ -527,22 +521,22 @@ def _connection_error(url: str, error: requests.RequestException, settings: Fetc
     return FetchError(f"{url}: could not connect to {host} ({cause})", kind)
 
 
-def classify_exception(error: BaseException) -> str:
+def classify_exception(error: BaseException) -> ErrorKind:
     """The FetchError kind for an exception raised by requests/urllib3 while fetching."""
     if isinstance(error, requests.exceptions.RetryError):
-        return "http-5xx"  # retries ran out on error statuses
+        return ErrorKind.HTTP_5XX  # retries ran out on error statuses
     causes = list(_causes(error))
     # NameResolutionError < NewConnectionError < ConnectTimeoutError in urllib3: most specific first.
     if any(isinstance(cause, NameResolutionError) for cause in causes):
-        return "dns"
+        return ErrorKind.DNS
     if any(isinstance(cause, Urllib3SSLError | requests.exceptions.SSLError) for cause in causes):
-        return "tls"
+        return ErrorKind.TLS
     if any(isinstance(cause, NewConnectionError) for cause in causes):
-        return "connection"
+        return ErrorKind.CONNECTION
     timeouts = (requests.exceptions.Timeout, ReadTimeoutError, Urllib3ConnectTimeout, TimeoutError)
     if any(isinstance(cause, timeouts) for cause in causes):
-        return "timeout"
-    return "connection"
+        return ErrorKind.TIMEOUT
+    return ErrorKind.CONNECTION
 
 
 def _is_connect_timeout(error: BaseException) -> bool:
@@ -581,7 +575,7 @@ def _cause_text(error: BaseException) -> str:
 def _require_http(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError(f"{url}: only http and https URLs with a host can be fetched", "connection")
+        raise FetchError(f"{url}: only http and https URLs with a host can be fetched", ErrorKind.CONNECTION)
 
 
 def _host_name(url: str) -> str:

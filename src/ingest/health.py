@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ingest.errors import SnapshotError
+from ingest.errors import ErrorKind, SnapshotError
 from ingest.models import Manifest, SourceResult, SourceStatus
 from ingest.snapshot import MANIFEST, SnapshotStore
 
@@ -27,38 +27,64 @@ DEFAULT_THRESHOLD = 2
 class FailureClass:
     """What an error kind means for whoever reads the alert."""
 
-    kind: str
+    kind: ErrorKind | str  # "unknown" when a failure recorded no kind
     group: str
     transient: bool  # likely to clear by itself on a later run: waiting is a reasonable first response
     advice: str
 
 
 _NETWORK_ADVICE = "network trouble between the runner and the host; retried on the next run"
-_FAILURE_CLASSES: dict[str, FailureClass] = {
+_FAILURE_CLASSES: dict[ErrorKind, FailureClass] = {
     kind: FailureClass(kind, group, transient, advice)
     for kind, group, transient, advice in [
-        ("dns", "network", True, "the host name did not resolve; check the domain if it persists"),
-        ("connection", "network", True, _NETWORK_ADVICE),
-        ("timeout", "network", True, _NETWORK_ADVICE),
-        ("tls", "network", False, "the TLS handshake failed; check the site's certificate"),
-        ("http-5xx", "server", True, "the server is failing; usually temporary"),
-        ("http-4xx", "moved", False, "the page is gone or forbidden; find its new address"),
-        ("redirected-away", "moved", False, "the page redirects off the allowed domains; check where to"),
-        ("redirect-loop", "moved", False, "the page redirects in a loop; check it in a browser"),
-        ("robots-disallowed", "policy", False, "robots.txt forbids the page; ask the agency or drop it"),
-        ("too-large", "content", False, "the response exceeds the size cap; check what the page now serves"),
-        ("content-type", "content", False, "the page serves an unexpected content type; check it"),
-        ("empty", "extraction", False, "the source gave no programs; its layout probably changed"),
-        ("layout-changed", "extraction", False, "far fewer programs than expected; update the extractor"),
-        ("extract", "extraction", False, "the document could not be read; check the file or the extractor"),
+        (ErrorKind.DNS, "network", True, "the host name did not resolve; check the domain if it persists"),
+        (ErrorKind.CONNECTION, "network", True, _NETWORK_ADVICE),
+        (ErrorKind.TIMEOUT, "network", True, _NETWORK_ADVICE),
+        (ErrorKind.TLS, "network", False, "the TLS handshake failed; check the site's certificate"),
+        (ErrorKind.HTTP_5XX, "server", True, "the server is failing; usually temporary"),
+        (ErrorKind.HTTP_4XX, "moved", False, "the page is gone or forbidden; find its new address"),
+        (
+            ErrorKind.REDIRECTED_AWAY,
+            "moved",
+            False,
+            "the page redirects off the allowed domains; check where to",
+        ),
+        (ErrorKind.REDIRECT_LOOP, "moved", False, "the page redirects in a loop; check it in a browser"),
+        (
+            ErrorKind.ROBOTS_DISALLOWED,
+            "policy",
+            False,
+            "robots.txt forbids the page; ask the agency or drop it",
+        ),
+        (
+            ErrorKind.TOO_LARGE,
+            "content",
+            False,
+            "the response exceeds the size cap; check what the page serves",
+        ),
+        (ErrorKind.CONTENT_TYPE, "content", False, "the page serves an unexpected content type; check it"),
+        (ErrorKind.EMPTY_RESPONSE, "server", True, "the server sent an empty answer; usually temporary"),
+        (
+            ErrorKind.LAYOUT_CHANGED,
+            "extraction",
+            False,
+            "far fewer programs or fields than before; update the extractor",
+        ),
+        (
+            ErrorKind.EXTRACT,
+            "extraction",
+            False,
+            "the document could not be read; check the file or the extractor",
+        ),
     ]
 }
 
 
-def classify(error_kind: str | None) -> FailureClass:
-    """The class of a failure's `error_kind`; an unknown or missing kind is never taken to be transient."""
-    kind = error_kind or "unknown"
-    return _FAILURE_CLASSES.get(kind, FailureClass(kind, "other", False, "see the error message"))
+def classify(error_kind: ErrorKind | str | None) -> FailureClass:
+    """The class of a failure's `error_kind`; a missing kind is never taken to be transient."""
+    if error_kind is None:
+        return FailureClass("unknown", "other", False, "see the error message")
+    return _FAILURE_CLASSES[ErrorKind(error_kind)]
 
 
 @dataclass(frozen=True)
@@ -71,7 +97,7 @@ class SourceHealth:
     last_status: SourceStatus
     last_success: datetime | None
     last_error: str | None
-    last_error_kind: str | None
+    last_error_kind: ErrorKind | None
     last_failure: datetime | None
 
     @property
@@ -92,7 +118,7 @@ class Alert:
     source: str
     snapshot: str
     consecutive_failures: int
-    error_kind: str | None = None
+    error_kind: ErrorKind | None = None
     error: str | None = None
 
     @property

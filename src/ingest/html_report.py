@@ -28,6 +28,7 @@ from ingest import __version__
 from ingest.diff import diff_programs
 from ingest.evidence import evidence_for
 from ingest.models import (
+    JAPAN,
     Change,
     ChangeCategory,
     Contact,
@@ -39,7 +40,6 @@ from ingest.models import (
     SourceStatus,
 )
 from ingest.severity import (
-    JAPAN,
     SEVERITY_ORDER,
     deadline_moment,
     deadline_shift,

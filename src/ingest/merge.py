@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from ingest.models import CallPeriod, Conflict, Contact, Precision, Program
+from ingest.models import CallPeriod, Conflict, Contact, Precision, Program, ProvenanceKind
 
 _UNION_FIELDS = ("agencies", "categories", "links", "notes")
 _SAME_CALL_WINDOW = timedelta(days=60)  # two closing dates this close are taken to be the same call
@@ -45,9 +45,14 @@ def merge_group(records: list[Program]) -> Program:
 
 
 def _rank(record: Program) -> tuple[int, str]:
-    """PDF-derived records first (they have page numbers, no URL), then websites by source id."""
+    """The reference document's records first, then websites (pages and the PDFs they link to) by
+    source id."""
     primary = record.provenance[0]
-    return (0 if primary.url is None else 1, primary.source)
+    return (0 if _is_reference(record) else 1, primary.source)
+
+
+def _is_reference(record: Program) -> bool:
+    return record.provenance[0].kind == ProvenanceKind.REFERENCE_PDF
 
 
 def _source(record: Program) -> str:
@@ -88,8 +93,8 @@ def _merge_contacts(records: list[Program]) -> list[Contact]:
 
 
 def _conflicts(records: list[Program]) -> list[Conflict]:
-    reference = [r for r in records if r.provenance[0].url is None]
-    websites = [r for r in records if r.provenance[0].url is not None]
+    reference = [r for r in records if _is_reference(r)]
+    websites = [r for r in records if not _is_reference(r)]
     if not reference or not websites:
         return []
     conflicts: list[Conflict] = []

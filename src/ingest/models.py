@@ -9,12 +9,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from ingest.errors import ErrorKind
 from ingest.normalize import clean_text
 
 SCHEMA_VERSION = "1"
+# The agencies' deadlines are Japan time (UTC+9, no summer time). The one constant every module uses.
+JAPAN = ZoneInfo("Asia/Tokyo")
 
 
 def _parse_moment(value: Any) -> Any:
@@ -107,11 +111,20 @@ class Contact(Record):
         return value
 
 
+class ProvenanceKind(StrEnum):
+    """What kind of document a record was read from: it decides how records are merged and matched."""
+
+    REFERENCE_PDF = "reference-pdf"  # the curated reference document, a PDF in the sources folder
+    LINKED_PDF = "linked-pdf"  # a PDF reached from a program's web page (a `follow` rule)
+    WEB_PAGE = "web-page"  # a program's or call's web page
+
+
 class Provenance(Record):
     """Where a record (or the part of it merged from one source) came from."""
 
     source: str = Field(description="Source id from sources/sources.toml.")
-    url: str | None = Field(None, description="The page fetched, for website sources.")
+    kind: ProvenanceKind = Field(description="The kind of document the data was read from.")
+    url: str | None = Field(None, description="The page or document fetched, for website sources.")
     pages: list[int] = Field(default_factory=list, description="PDF page numbers (1-based) the record spans.")
     content_sha256: str
     extracted_at: datetime
@@ -122,6 +135,15 @@ class Provenance(Record):
     last_verified: datetime | None = Field(
         None, description="When the source last gave this data successfully."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_of_older_records(cls, data: Any) -> Any:
+        """Records stored before `kind` existed: a PDF had no URL, a web page had one."""
+        if isinstance(data, dict) and "kind" not in data:
+            web = data.get("url") is not None
+            data = {**data, "kind": ProvenanceKind.WEB_PAGE if web else ProvenanceKind.REFERENCE_PDF}
+        return data
 
 
 class Conflict(Record):
@@ -225,7 +247,7 @@ class FetchedPage(Record):
     final_url: str | None = None
     status: int | None = None  # HTTP status of the final answer (304: stored bytes reused)
     error: str | None = None
-    error_kind: str | None = None
+    error_kind: ErrorKind | None = None
     content_sha256: str | None = None
     content_type: str | None = None
     etag: str | None = None
@@ -246,7 +268,7 @@ class SourceResult(Record):
     location: str
     status: SourceStatus
     error: str | None = None
-    error_kind: str | None = None
+    error_kind: ErrorKind | None = None
     content_sha256: str | None = None
     content_type: str | None = None
     bytes: int | None = None

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from ingest import __version__
 from ingest.diff import diff_programs
-from ingest.errors import ConfigError, EmptyExtractError, IngestError
+from ingest.errors import ConfigError, EmptyExtractError, ErrorKind, IngestError
 from ingest.extract import extract_pdf, extractor_fingerprint
 from ingest.fetch import Fetcher, FetchSettings
 from ingest.merge import merge_records
@@ -187,7 +187,9 @@ def _run_pdf_source(
     except IngestError as error:
         log.warning("%s: %s", source.id, error)
         result.status, result.error = SourceStatus.FAILED, str(error)
-        result.error_kind = "layout-changed" if isinstance(error, EmptyExtractError) else "extract"
+        result.error_kind = (
+            ErrorKind.LAYOUT_CHANGED if isinstance(error, EmptyExtractError) else ErrorKind.EXTRACT
+        )
         stale = carry_forward(previous.records)
         result.stale_records = len(stale)
         return SourceOutcome(result=result, records=stale)

@@ -22,12 +22,11 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from ingest.models import CallStatus, Change, ChangeCategory, Severity
+from ingest.models import JAPAN, CallStatus, Change, ChangeCategory, Severity
 
-JAPAN = timezone(timedelta(hours=9), "JST")
 _CALL_FIELD = re.compile(r"^calls\[(?P<label>.*)\](?:\.(?P<attribute>[^.]+).*)?$")
 
 # Words that, when the new eligibility text uses them more often than the old one, mean a new

@@ -65,11 +65,11 @@ class FollowRule(BaseModel):
 
 
 class HtmlSource(_Source):
-    """A program web page, fetched politely on every run."""
+    """A program web page, fetched politely on every run. The extractor is picked by each page's URL
+    (ingest.extract.sites.ROUTES), so a source needs no site family of its own."""
 
     kind: Literal["html"]
     url: str = Field(pattern=r"^https?://")
-    site: str = Field(description="Site family: jst, amed, jsps, hfsp (picks the extractor).")
     allowed_domains: list[str] = Field(description="A redirect outside these domains is refused.")
     follow: list[FollowRule] = Field(default_factory=list)
 

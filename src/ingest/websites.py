@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ingest.errors import ExtractError, FetchError, IngestError
+from ingest.errors import ErrorKind, ExtractError, FetchError, IngestError
 from ingest.fetch import Fetcher, FetchRequest, FetchResult, Validators
 from ingest.models import FetchedPage, Program, Provenance, SourceResult, SourceStatus
 from ingest.snapshot import SnapshotStore
@@ -92,7 +92,8 @@ def _fetch_round(
                 raise outcome
             records = _extract_page(run, page, outcome, store)
         except IngestError as error:
-            page.error, page.error_kind = str(error), getattr(error, "kind", None) or "extract"
+            page.error = str(error)
+            page.error_kind = error.kind if isinstance(error, FetchError) else ErrorKind.EXTRACT
             _page_failed(run, page, main=main)
             continue
         run.records.extend(records)
@@ -169,7 +170,7 @@ def extract_page(
 
     url = page.final_url or page.url
     if is_pdf(content):  # a call document linked from a page
-        records = extract_pdf(content, name=url, source_id=source.id, extracted_at=fetched_at)
+        records = extract_pdf(content, name=url, source_id=source.id, extracted_at=fetched_at, url=url)
         page.extractor = "pdf"
     else:
         extraction = extract_html(
@@ -215,7 +216,7 @@ def _assign(source: HtmlSource, page: FetchedPage, records: list[Program]) -> li
 def _keep_missing_fields(run: WebsiteRun, page: FetchedPage, records: list[Program]) -> list[Program]:
     """A changed layout lost some fields: keep their previous values, marked stale, and say so."""
     run.result.status = SourceStatus.PARTIAL
-    run.result.error_kind = "layout-changed"
+    run.result.error_kind = ErrorKind.LAYOUT_CHANGED
     run.result.problems.append(
         f"{page.url}: layout changed, the {page.extractor} extractor no longer finds "
         f"{', '.join(page.missing)}; previous values kept"

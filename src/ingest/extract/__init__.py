@@ -42,12 +42,18 @@ def is_pdf(data: bytes) -> bool:
 
 
 def extract_pdf(
-    data: bytes, *, name: str, source_id: str, extracted_at: datetime | None = None
+    data: bytes,
+    *,
+    name: str,
+    source_id: str,
+    extracted_at: datetime | None = None,
+    url: str | None = None,
 ) -> list[Program]:
-    """Program records from a reference-document PDF; EmptyExtractError when it holds none."""
+    """Program records from a PDF laid out like the reference document; EmptyExtractError when it
+    holds none. `url`: where a PDF linked from a web page was fetched (its provenance says so)."""
     pdf = read_pdf(data, name)
     programs = parse_reference(
-        pdf, source_id=source_id, content_sha256=sha256_bytes(data), extracted_at=extracted_at
+        pdf, source_id=source_id, content_sha256=sha256_bytes(data), extracted_at=extracted_at, url=url
     )
     if not programs:
         characters = sum(len(line.text) for line in pdf.lines)
@@ -70,7 +76,7 @@ def extract_file(path: Path, *, source_id: str | None = None, url: str | None = 
         raise ExtractError(f"{path}: cannot be read ({error.strerror})") from None
     source = source_id or path.stem
     if is_pdf(data) or url is None:
-        return extract_pdf(data, name=str(path), source_id=source)
+        return extract_pdf(data, name=str(path), source_id=source, url=url)
     from ingest.extract.html import extract_html  # the website extractors are only needed for pages
 
     return extract_html(data, url=url, source_id=source).programs

@@ -18,7 +18,7 @@ from ingest.extract.catalogue import load_catalogue
 from ingest.extract.decode import decode_html
 from ingest.extract.sites import ROUTES, Route, generic
 from ingest.extract.soup import Draft, Page, main_content, unique
-from ingest.models import Program, Provenance
+from ingest.models import Program, Provenance, ProvenanceKind
 from ingest.normalize import clean_text, sha256_bytes
 
 
@@ -62,6 +62,7 @@ def extract_html(
         name, result, fell_back = route.name, route.extract(page), False
     provenance = Provenance(
         source=source_id,
+        kind=ProvenanceKind.WEB_PAGE,
         url=url,
         content_sha256=sha256_bytes(data),
         extracted_at=fetched_at or datetime.now(UTC),

@@ -20,11 +20,10 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import TypeVar
 
-from ingest.models import CallPeriod, CallStatus, Precision
+from ingest.models import JAPAN, CallPeriod, CallStatus, Precision
 from ingest.normalize import clean_text
 
 __all__ = [
-    "JST",
     "ParsedMoment",
     "ParsedPeriod",
     "call_period",
@@ -35,10 +34,7 @@ __all__ = [
     "parse_period",
 ]
 
-# A fixed offset rather than ZoneInfo("Asia/Tokyo"): Japan has no daylight saving time, and isoformat()
-# of a fixed offset always prints "+09:00".
-JST = timezone(timedelta(hours=9), "JST")
-_JAPAN_OFFSET = timedelta(hours=9)
+_JAPAN_OFFSET = timedelta(hours=9)  # a time printed without a zone is Japan time
 
 
 @dataclass(frozen=True)
@@ -578,7 +574,7 @@ def _moment(token: _DateToken, year: int, span: tuple[int, int]) -> ParsedMoment
     value = datetime(day.year, day.month, day.day, tzinfo=printed_zone) + timedelta(
         hours=token.time.hour, minutes=token.time.minute
     )
-    return ParsedMoment(value.astimezone(JST), Precision.MINUTE, span)
+    return ParsedMoment(value.astimezone(JAPAN), Precision.MINUTE, span)
 
 
 def _read(token: _DateToken, year: int | None, source: _Normalized, links: set[int], index: int) -> _Reading:
@@ -691,7 +687,7 @@ def parse_period(text: str, *, year: int | None = None) -> ParsedPeriod:
 def _as_datetime(value: date | datetime) -> datetime:
     if isinstance(value, datetime):
         return value
-    return datetime(value.year, value.month, value.day, tzinfo=JST)
+    return datetime(value.year, value.month, value.day, tzinfo=JAPAN)
 
 
 def _label_year(label: str | None) -> int | None:

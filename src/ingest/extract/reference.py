@@ -17,7 +17,7 @@ from statistics import median
 from ingest.extract.catalogue import Catalogue, load_catalogue
 from ingest.extract.pdf import Line, PdfText
 from ingest.extract.periods import call_period
-from ingest.models import CallPeriod, Category, Contact, Program, Provenance
+from ingest.models import CallPeriod, Category, Contact, Program, Provenance, ProvenanceKind
 
 BULLETS = "·•‧∙●○◦▪▫■□-–*・"
 # Private-use glyphs and unmapped "(cid:127)" codes are how some fonts' bullets come out of pdfminer.
@@ -81,15 +81,28 @@ class Paragraph:
 
 
 def parse_reference(
-    pdf: PdfText, *, source_id: str, content_sha256: str, extracted_at: datetime | None = None
+    pdf: PdfText,
+    *,
+    source_id: str,
+    content_sha256: str,
+    extracted_at: datetime | None = None,
+    url: str | None = None,
 ) -> list[Program]:
-    """Every program in the reference document, one record per program (merged across headings)."""
+    """Every program in the reference document, one record per program (merged across headings).
+    `url`: where a PDF linked from a web page was fetched (None for the curated reference PDF)."""
     catalogue = load_catalogue()
     extracted_at = extracted_at or datetime.now(UTC)
+    origin = Provenance(
+        source=source_id,
+        kind=ProvenanceKind.REFERENCE_PDF if url is None else ProvenanceKind.LINKED_PDF,
+        url=url,
+        content_sha256=content_sha256,
+        extracted_at=extracted_at,
+    )
     records: dict[str, Program] = {}
     pitch = line_pitch(pdf.lines)
     for block in split_blocks(pdf.lines):
-        program = _program_from_block(block, pitch, pdf, catalogue, source_id, content_sha256, extracted_at)
+        program = _program_from_block(block, pitch, pdf, catalogue, origin)
         if program.id in records:
             _merge_repeat(records[program.id], program)
         else:
@@ -283,9 +296,7 @@ def _program_from_block(
     pitch: float,
     pdf: PdfText,
     catalogue: Catalogue,
-    source_id: str,
-    content_sha256: str,
-    extracted_at: datetime,
+    origin: Provenance,
 ) -> Program:
     parts = _read_paragraphs(paragraphs(block.lines, pitch))
     annotation_links = [uri for page in block.pages for uri in pdf.links.get(page, [])]
@@ -305,14 +316,7 @@ def _program_from_block(
         links=links,
         contacts=parts.contacts,
         calls=parts.calls,
-        provenance=[
-            Provenance(
-                source=source_id,
-                pages=sorted(block.pages),
-                content_sha256=content_sha256,
-                extracted_at=extracted_at,
-            )
-        ],
+        provenance=[origin.model_copy(update={"pages": sorted(block.pages)})],
     )
     program.provenance[0].fields = _supplied_fields(program)
     return program
