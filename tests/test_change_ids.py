@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from ingest.diff import diff_programs
+from ingest.models import Change
+from ingest.severity import severity_of
 from ingest.snapshot import load_records
 
 PAIRS = Path(__file__).resolve().parent / "fixtures" / "stored-pairs"
@@ -27,3 +29,17 @@ def test_diff_of_a_stored_pair_gives_the_stored_change_ids(pair: str) -> None:
     assert [(c.id, c.field, c.category, c.severity) for c in changes] == [
         (s["id"], s["field"], s["category"], s["severity"]) for s in stored
     ]
+
+
+@pytest.mark.parametrize("pair", ["websites", "edition"])
+def test_changes_stored_without_a_path_get_the_path_the_differ_gives(pair: str) -> None:
+    """Older changes.json files hold only the display string; reading them back gives the same keys
+    the differ now stores, so severity and evidence treat old and new changes alike."""
+    folder = PAIRS / pair
+    stored = json.loads((folder / "changes.json").read_text(encoding="utf-8"))["changes"]
+    assert all("path" not in item for item in stored)
+    read_back = [Change.model_validate(item) for item in stored]
+    fresh = diff_programs(load_records(folder / "old.json"), load_records(folder / "new.json"))
+    assert [c.path for c in read_back] == [c.path for c in fresh]
+    assert any(len(c.path) == 3 and c.path[0] == "calls" for c in fresh)  # calls[label].closes
+    assert all(c.severity == severity_of(c) for c in read_back)

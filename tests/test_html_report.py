@@ -32,6 +32,7 @@ from ingest.models import (
     Provenance,
     SourceResult,
     SourceStatus,
+    path_from_field,
 )
 from ingest.report import changes_json
 from ingest.snapshot import Snapshot, SnapshotStore
@@ -392,10 +393,10 @@ def test_only_safe_addresses_become_links(url: str | None, expected: str | None)
 
 def test_evidence_for_a_call_is_its_label_and_raw_text() -> None:
     program = crest("2025-06-03T12:00:00+09:00", "April 10 – Noon, June 3", APRIL)
-    [item] = evidence_for(program, "calls[2025 call for proposals].closes")
+    [item] = evidence_for(program, path_from_field("calls[2025 call for proposals].closes"))
     assert (item.source, item.url, item.pages) == ("reference-pdf", PDF_URL, [3])
     assert item.text == "2025 call for proposals: April 10 – Noon, June 3"
-    assert evidence_for(program, "calls[2024 call for proposals].closes") == []
+    assert evidence_for(program, path_from_field("calls[2024 call for proposals].closes")) == []
 
 
 @pytest.mark.parametrize(
@@ -411,7 +412,7 @@ def test_evidence_for_a_call_is_its_label_and_raw_text() -> None:
     ],
 )
 def test_evidence_for_fields(field: str, text: str) -> None:
-    [item] = evidence_for(aspire("aspire@amed.go.jp", ELIGIBILITY_BEFORE, APRIL), field)
+    [item] = evidence_for(aspire("aspire@amed.go.jp", ELIGIBILITY_BEFORE, APRIL), path_from_field(field))
     assert item.text == text and item.pages == [7, 8]
 
 
@@ -419,9 +420,11 @@ def test_evidence_for_set_members_and_missing_values() -> None:
     program = crest("2025-06-03", "Until June 3", APRIL).model_copy(
         update={"links": ["https://a.example/1", "https://a.example/2"]}
     )
-    assert [e.text for e in evidence_for(program, "links[https://a.example/2]")] == ["https://a.example/2"]
-    assert evidence_for(program, "links[https://a.example/3]") == []
-    assert evidence_for(program, "contacts[nobody@jst.go.jp]") == []
+    assert [e.text for e in evidence_for(program, path_from_field("links[https://a.example/2]"))] == [
+        "https://a.example/2"
+    ]
+    assert evidence_for(program, path_from_field("links[https://a.example/3]")) == []
+    assert evidence_for(program, path_from_field("contacts[nobody@jst.go.jp]")) == []
 
 
 def test_evidence_comes_from_the_sources_that_supplied_the_field() -> None:
@@ -440,11 +443,14 @@ def test_evidence_comes_from_the_sources_that_supplied_the_field() -> None:
         fields=["name", "eligibility"],
     )
     program = crest("2025-06-03", "Until June 3", APRIL).model_copy(update={"provenance": [pdf, page]})
-    assert [e.source for e in evidence_for(program, "eligibility")] == ["crest-page"]
-    assert [e.source for e in evidence_for(program, "calls[2025 call for proposals].raw")] == [
-        "reference-pdf"
+    assert [e.source for e in evidence_for(program, path_from_field("eligibility"))] == ["crest-page"]
+    assert [
+        e.source for e in evidence_for(program, path_from_field("calls[2025 call for proposals].raw"))
+    ] == ["reference-pdf"]
+    assert [e.source for e in evidence_for(program, path_from_field("name"))] == [
+        "reference-pdf",
+        "crest-page",
     ]
-    assert [e.source for e in evidence_for(program, "name")] == ["reference-pdf", "crest-page"]
 
 
 # -- the index -----------------------------------------------------------------------------------------

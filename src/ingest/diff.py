@@ -17,6 +17,7 @@ from deepdiff import DeepDiff
 from deepdiff.model import DiffLevel
 
 from ingest.evidence import evidence_for
+from ingest.keys import call_keys, contact_key
 from ingest.models import VOLATILE_FIELDS, Change, ChangeCategory, Program
 from ingest.normalize import canonical
 from ingest.severity import severity_of
@@ -63,7 +64,7 @@ def diff_program(old: Program, new: Program) -> list[Change]:
                     old,
                     new,
                     ChangeCategory.EXTRACTION,
-                    field,
+                    [field],
                     left[field],
                     None,
                     detail=f"'{field}' was no longer found by the extractor; check the source's layout",
@@ -81,7 +82,7 @@ def diff_program(old: Program, new: Program) -> list[Change]:
             old_value, new_value = (
                 path[1] if value is not None else None for value in (old_value, new_value)
             )
-        changes.append(make_change(old, new, category, _field_name(path), old_value, new_value))
+        changes.append(make_change(old, new, category, path, old_value, new_value))
     return changes
 
 
@@ -90,47 +91,46 @@ def comparable(program: Program) -> dict[str, Any]:
     data = canonical(program.model_dump(mode="json", exclude=set(VOLATILE_FIELDS) | {"id"}))
     for field in _SET_FIELDS:
         data[field] = {item: True for item in data[field]}
-    data["contacts"] = {(c["email"] or c["label"] or f"#{i}"): c for i, c in enumerate(data["contacts"])}
-    data["calls"] = _keyed_calls(data["calls"])
+    data["contacts"] = {
+        contact_key(c["email"], c["label"], index): c for index, c in enumerate(data["contacts"])
+    }
+    calls = data["calls"]
+    data["calls"] = {
+        key: {k: v for k, v in call.items() if k != "label"}
+        for key, call in zip(call_keys([call["label"] for call in calls]), calls, strict=True)
+    }
     data["conflicts"] = {c["field"]: c["values"] for c in data["conflicts"]}
     return data
-
-
-def _keyed_calls(calls: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    keyed: dict[str, dict[str, Any]] = {}
-    for index, call in enumerate(calls):
-        key = call["label"] or f"#{index + 1}"
-        while key in keyed:
-            key = f"{key} #{index + 1}"
-        keyed[key] = {k: v for k, v in call.items() if k != "label"}
-    return keyed
 
 
 def make_change(
     before: Program | None,
     after: Program | None,
     category: ChangeCategory,
-    field: str,
+    path: list[str | int],
     old: Any,
     new: Any,
     *,
     detail: str = "",
 ) -> Change:
-    """A change with its stable id, severity (severity.py's rule table) and the evidence on each side."""
+    """A change with its stable id, severity (severity.py's rule table) and the evidence on each side.
+    `path`: the keys from the record to the value (deepdiff's list form); [] for a whole program."""
     program = after or before
     assert program is not None
+    field = field_name(path)
     change = Change(
         id=change_id(program.id, field, old, new),
         program=program.id,
         program_name=program.name,
         category=category,
         field=field,
+        path=path,
         old=old,
         new=new,
         review=category is not ChangeCategory.OTHER,
         detail=detail,
-        old_evidence=evidence_for(before, field) if before else [],
-        new_evidence=evidence_for(after, field) if after else [],
+        old_evidence=evidence_for(before, path) if before else [],
+        new_evidence=evidence_for(after, path) if after else [],
     )
     change.severity = severity_of(change)
     return change
@@ -144,7 +144,7 @@ def change_id(program: str, field: str, old: Any, new: Any) -> str:
 
 def _whole(before: Program | None, after: Program | None, category: ChangeCategory) -> Change:
     return make_change(
-        before, after, category, "", before.name if before else None, after.name if after else None
+        before, after, category, [], before.name if before else None, after.name if after else None
     )
 
 
@@ -157,8 +157,11 @@ def _absent(value: Any) -> bool:
     return type(value).__name__ == "NotPresent"
 
 
-def _field_name(path: list[Any]) -> str:
-    """['calls', '2025 call for proposals', 'closes'] → 'calls[2025 call for proposals].closes'."""
+def field_name(path: list[str | int]) -> str:
+    """The display form of a path, which change ids hash (never change it):
+    ['calls', '2025 call for proposals', 'closes'] → 'calls[2025 call for proposals].closes'."""
+    if not path:
+        return ""
     name = str(path[0])
     for part in path[1:]:
         name += (

@@ -1,24 +1,24 @@
 """The raw text behind a value, per source, so a reviewer can check a change without opening the PDF.
 
-Field paths are the differ's: 'calls[2025 call for proposals].closes', 'contacts[rp-info@jst.go.jp]',
-'links[https://…]', 'eligibility', or '' for a whole program. Keys inside brackets are in the
-differ's canonical form, so they are matched against canonicalised values here too.
+Paths are the differ's (`Change.path`): ['calls', '2025 call for proposals', 'closes'],
+['contacts', 'rp-info@jst.go.jp'], ['links', 'https://…'], ['eligibility'], or [] for a whole
+program. Keys are in the differ's canonical form and are found with the same keying (ingest.keys).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
+from ingest.keys import calls_by_key, contacts_by_key
 from ingest.models import CallPeriod, Contact, Evidence, Program, Provenance
 from ingest.normalize import canonical_text
 
-_PATH = re.compile(r"^(?P<field>[a-z_]+)(?:\[(?P<key>.*)\])?(?:\.(?P<rest>.*))?$")
 
-
-def evidence_for(program: Program, field: str) -> list[Evidence]:
-    """One Evidence per provenance entry that supplied `field`; [] when the program has no such value."""
-    top, key = _split(field)
+def evidence_for(program: Program, path: Sequence[str | int]) -> list[Evidence]:
+    """One Evidence per provenance entry that supplied the value at `path`; [] when the program has
+    no such value."""
+    top = str(path[0]) if path else ""
+    key = str(path[1]) if len(path) > 1 else None
     text = _snippet(program, top, key)
     if not text:
         return []
@@ -28,22 +28,11 @@ def evidence_for(program: Program, field: str) -> list[Evidence]:
     ]
 
 
-def _split(field: str) -> tuple[str, str | None]:
-    """'calls[2025 call].closes' → ('calls', '2025 call'); '' → ('', None)."""
-    match = _PATH.match(field)
-    if match is None:
-        return field, None
-    top, key, rest = match.group("field", "key", "rest")
-    if top == "conflicts" and key is None and rest:  # the differ writes 'conflicts.eligibility'
-        key = rest.split(".")[0]
-    return top, key
-
-
 def _entries_for(program: Program, top: str, key: str | None) -> list[Provenance]:
     """The provenance entries that supplied this field (an entry listing no fields supplied them all)."""
     entries = [entry for entry in program.provenance if not top or not entry.fields or top in entry.fields]
     if top == "calls" and key is not None:
-        call = _find_call(program, key)
+        call = calls_by_key(program).get(key)
         if call is not None and call.source is not None:  # merged records say which source stated a call
             entries = [entry for entry in entries if entry.source == call.source] or entries
     return entries or list(program.provenance)
@@ -66,7 +55,7 @@ def _whole_program(program: Program, key: str | None) -> str:
 def _calls(program: Program, key: str | None) -> str:
     if key is None:
         return "\n".join(_call_text(call) for call in program.calls)
-    call = _find_call(program, key)
+    call = calls_by_key(program).get(key)
     return _call_text(call) if call is not None else ""
 
 
@@ -74,29 +63,10 @@ def _call_text(call: CallPeriod) -> str:
     return f"{call.label}: {call.raw}" if call.label else call.raw
 
 
-def _find_call(program: Program, key: str) -> CallPeriod | None:
-    """Keyed as the differ keys calls: canonical label, '#n' when unlabelled, '… #n' when repeated."""
-    keyed: dict[str, CallPeriod] = {}
-    for index, call in enumerate(program.calls):
-        name = canonical_text(call.label) if call.label else f"#{index + 1}"
-        while name in keyed:
-            name = f"{name} #{index + 1}"
-        keyed[name] = call
-    return keyed.get(key)
-
-
 def _contacts(program: Program, key: str | None) -> str:
     return "\n".join(
-        _contact_text(contact)
-        for index, contact in enumerate(program.contacts)
-        if key is None or _contact_key(contact, index) == key
+        _contact_text(contact) for found, contact in contacts_by_key(program) if key is None or found == key
     )
-
-
-def _contact_key(contact: Contact, index: int) -> str:
-    if contact.email:
-        return canonical_text(contact.email)
-    return canonical_text(contact.label) if contact.label else f"#{index}"
 
 
 def _contact_text(contact: Contact) -> str:

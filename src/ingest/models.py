@@ -6,6 +6,7 @@ Everything written to a snapshot or export goes through these models, and the JS
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -224,6 +225,10 @@ class Change(Record):
     field: str = Field(
         description="Dotted path inside the record, e.g. calls[2025 call for proposals].closes."
     )
+    path: list[str | int] = Field(
+        default_factory=list,
+        description="The same path as keys, e.g. ['calls', '2025 call for proposals', 'closes'].",
+    )
     old: Any = None
     new: Any = None
     review: bool
@@ -231,6 +236,29 @@ class Change(Record):
     detail: str = ""
     old_evidence: list[Evidence] = Field(default_factory=list)
     new_evidence: list[Evidence] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _path_of_older_changes(cls, data: Any) -> Any:
+        """Changes stored before `path` existed carry only the display string: read the keys back."""
+        if isinstance(data, dict) and not data.get("path") and data.get("field"):
+            data = {**data, "path": path_from_field(str(data["field"]))}
+        return data
+
+
+_FIELD_PATH = re.compile(r"^(?P<top>[a-z_]+)(?:\[(?P<key>.*)\])?(?:\.(?P<rest>.*))?$")
+
+
+def path_from_field(field: str) -> list[str | int]:
+    """'calls[2025 call].closes' → ['calls', '2025 call', 'closes']; 'conflicts.contacts' →
+    ['conflicts', 'contacts'] (a conflict's field is one key). Only for changes stored without a path."""
+    match = _FIELD_PATH.match(field)
+    if match is None:
+        return [field]
+    top, key, rest = match.group("top", "key", "rest")
+    if top == "conflicts":
+        return [top, rest] if rest else [top]
+    return [top, *([key] if key is not None else []), *(rest.split(".") if rest else [])]
 
 
 class SourceStatus(StrEnum):

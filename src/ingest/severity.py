@@ -1,6 +1,6 @@
 """How much a change matters to an overseas applicant: one ordered rule table, first match wins.
 
-The rules look only at a change's category, field path and old/new values, so the same change
+The rules look only at a change's category, path and old/new values, so the same change
 always gets the same severity, whether it was just computed or read back from a changes.json.
 
 Why the levels are what they are:
@@ -26,8 +26,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from ingest.models import JAPAN, CallStatus, Change, ChangeCategory, Severity
-
-_CALL_FIELD = re.compile(r"^calls\[(?P<label>.*)\](?:\.(?P<attribute>[^.]+).*)?$")
 
 # Words that, when the new eligibility text uses them more often than the old one, mean a new
 # condition or exclusion was added. Multi-word phrases are matched as phrases.
@@ -88,11 +86,12 @@ def _category_is(*categories: ChangeCategory) -> Callable[[Change], bool]:
 
 
 def _call_attribute(change: Change) -> str | None:
-    """'calls[2025 call].closes' → 'closes'; a whole call ('calls[2025 call]') → ''; not a call → None."""
-    match = _CALL_FIELD.match(change.field)
-    if match is None or ChangeCategory(change.category) is not ChangeCategory.DEADLINE:
+    """['calls', '2025 call', 'closes'] → 'closes'; a whole call (['calls', '2025 call']) → '';
+    not a call → None."""
+    path = change.path
+    if len(path) < 2 or path[0] != "calls" or ChangeCategory(change.category) is not ChangeCategory.DEADLINE:
         return None
-    return match.group("attribute") or ""
+    return str(path[2]) if len(path) > 2 else ""
 
 
 def deadline_moment(value: Any) -> datetime | None:
