@@ -1,0 +1,205 @@
+"""The maintainers' review workflow: `ingest review` (ack, dismiss, expect) and `ingest health`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ingest.cli.base import (
+    EXIT_OK,
+    EXIT_REVIEW,
+    cli,
+    latest_snapshot,
+    os_errors_as_sentence,
+    snapshots_option,
+)
+from ingest.health import DEFAULT_THRESHOLD
+from ingest.snapshot import SnapshotStore
+
+_DEFAULT_LEDGER = "reviews/ledger.tsv"
+_LEDGER_HELP = "The review ledger (one decision a line; committed with the snapshots)."
+_CANNOT_RECORD = "cannot record the decision there"
+
+
+@dataclass(frozen=True)
+class _ReviewPaths:
+    ledger: Path
+    snapshots: Path
+
+
+def _ledger_option(default: str | None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    # The group holds the default and $INGEST_LEDGER; a subcommand's own --ledger overrides it.
+    return click.option(
+        "--ledger",
+        "ledger_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=default,
+        show_default=default is not None,
+        envvar="INGEST_LEDGER" if default else None,
+        help=_LEDGER_HELP,
+    )
+
+
+_snapshots_override = click.option(
+    "--snapshots",
+    "snapshots_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of dated snapshots (default: the one given to `ingest review`).",
+)
+_note_option = click.option("--note", required=True, help="Why: read by whoever looks at this change next.")
+_by_option = click.option("--by", help="Who decides (default: git config user.name, else $USER).")
+
+
+@cli.group("review", invoke_without_command=True)
+@_ledger_option(_DEFAULT_LEDGER)
+@snapshots_option
+@click.option("--exit-code", is_flag=True, help="Exit 1 when changes wait for review.")
+@click.pass_context
+def review_group(ctx: click.Context, ledger_path: Path, snapshots_dir: Path, exit_code: bool) -> int:
+    """List the changes waiting for review (in every snapshot, each once); decide with ack, dismiss, expect.
+
+    A change waits until its id is acked or dismissed, or an expectation covers its program and field.
+    """
+    ctx.obj = _ReviewPaths(ledger_path, snapshots_dir)
+    if ctx.invoked_subcommand is not None:
+        return EXIT_OK
+    waiting = _show_pending(ctx.obj)
+    return EXIT_REVIEW if exit_code and waiting else EXIT_OK
+
+
+def _show_pending(paths: _ReviewPaths) -> int:
+    from ingest.review import Ledger, change_line, pending_in_store
+
+    store = SnapshotStore(paths.snapshots)
+    pending = pending_in_store(store, Ledger(paths.ledger))
+    if not pending:
+        click.echo("No changes wait for review.")
+        return 0
+    names = store.names()
+    current = None
+    for item in pending:
+        if item.snapshot != current:
+            current = item.snapshot
+            latest = " (latest)" if names and current == names[-1] else ""
+            click.echo(f"Snapshot {current}{latest}:")
+        click.echo(f"  {change_line(item.change)}")
+    click.echo(
+        f"{len(pending)} change(s) wait for review. Decide with "
+        "`ingest review ack|dismiss ID... --note TEXT` or `ingest review expect PROGRAM FIELD --note TEXT`."
+    )
+    return len(pending)
+
+
+def _review_paths(ctx: click.Context, ledger_path: Path | None, snapshots_dir: Path | None) -> _ReviewPaths:
+    """A subcommand's own --ledger/--snapshots, else those given to (or defaulted by) `ingest review`."""
+    given = ctx.find_object(_ReviewPaths) or _ReviewPaths(Path(_DEFAULT_LEDGER), Path("snapshots"))
+    return _ReviewPaths(ledger_path or given.ledger, snapshots_dir or given.snapshots)
+
+
+def _record_decision(kind: str, ids: tuple[str, ...], note: str, by: str | None, paths: _ReviewPaths) -> int:
+    from ingest.review import Ledger, decide, reviewer_name
+
+    store, who = SnapshotStore(paths.snapshots), reviewer_name(by)
+    with os_errors_as_sentence(paths.ledger, _CANNOT_RECORD):
+        made = decide(Ledger(paths.ledger), store, kind, ids, note, who)
+    click.echo(f"Recorded {kind} of {len(made)} change(s) in {paths.ledger}.")
+    return EXIT_OK
+
+
+@review_group.command("ack")
+@click.argument("change_ids", nargs=-1, required=True, metavar="ID...")
+@_note_option
+@_by_option
+@_ledger_option(None)
+@_snapshots_override
+@click.pass_context
+def review_ack(
+    ctx: click.Context,
+    change_ids: tuple[str, ...],
+    note: str,
+    by: str | None,
+    ledger_path: Path | None,
+    snapshots_dir: Path | None,
+) -> int:
+    """Record that changes are real and have been handled."""
+    return _record_decision("ack", change_ids, note, by, _review_paths(ctx, ledger_path, snapshots_dir))
+
+
+@review_group.command("dismiss")
+@click.argument("change_ids", nargs=-1, required=True, metavar="ID...")
+@_note_option
+@_by_option
+@_ledger_option(None)
+@_snapshots_override
+@click.pass_context
+def review_dismiss(
+    ctx: click.Context,
+    change_ids: tuple[str, ...],
+    note: str,
+    by: str | None,
+    ledger_path: Path | None,
+    snapshots_dir: Path | None,
+) -> int:
+    """Record that changes are noise (an extraction quirk, a value a later run superseded)."""
+    paths = _review_paths(ctx, ledger_path, snapshots_dir)
+    return _record_decision("dismiss", change_ids, note, by, paths)
+
+
+@review_group.command("expect")
+@click.argument("program")
+@click.argument("field")
+@_note_option
+@_by_option
+@_ledger_option(None)
+@_snapshots_override
+@click.pass_context
+def review_expect(
+    ctx: click.Context,
+    program: str,
+    field: str,
+    note: str,
+    by: str | None,
+    ledger_path: Path | None,
+    snapshots_dir: Path | None,
+) -> int:
+    """Record that changes to PROGRAM's FIELD are announced (FIELD is a prefix: `calls` covers every call).
+
+    The expectation stands until it is superseded by hand: it covers later changes of that field too.
+    """
+    from ingest.review import Ledger, expect, reviewer_name
+
+    paths = _review_paths(ctx, ledger_path, snapshots_dir)
+    store, who = SnapshotStore(paths.snapshots), reviewer_name(by)
+    with os_errors_as_sentence(paths.ledger, _CANNOT_RECORD):
+        made = expect(Ledger(paths.ledger), store, program, field, note, who)
+    click.echo(f"Recorded: changes of {made.program} {made.field} need no review ({paths.ledger}).")
+    return EXIT_OK
+
+
+@cli.command("health")
+@snapshots_option
+@click.option(
+    "--threshold",
+    type=click.IntRange(min=1),
+    default=DEFAULT_THRESHOLD,
+    show_default=True,
+    help="Consecutive failed runs after which a source counts as failing.",
+)
+def health_command(snapshots_dir: Path, threshold: int) -> int:
+    """Show each source's health across the snapshots, and the alerts the latest run raised."""
+    from ingest.health import alerts, health_table, source_health
+
+    store = SnapshotStore(snapshots_dir)
+    latest_snapshot(store)
+    click.echo(health_table(source_health(store)), nl=False)
+    raised = alerts(store, threshold=threshold)
+    click.echo("")
+    click.echo("Alerts:" if raised else "No alerts: no source started failing or recovered in the latest run")
+    for alert in raised:
+        click.echo(f"  {alert.kind.upper()}: {alert.message}")
+    return EXIT_OK

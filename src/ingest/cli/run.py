@@ -1,0 +1,175 @@
+"""Running and extraction: `ingest run`, `ingest extract`, `ingest reextract`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ingest.cli.base import (
+    EXIT_OK,
+    EXIT_REVIEW,
+    EXIT_SOURCES_FAILED,
+    cli,
+    ledger_option,
+    snapshots_option,
+    sources_option,
+)
+from ingest.errors import SnapshotError
+from ingest.health import DEFAULT_THRESHOLD, Alert
+from ingest.models import SourceResult, SourceStatus
+
+
+@cli.command()
+@sources_option
+@snapshots_option
+@click.option("--exit-code", is_flag=True, help="Exit 1 when changes wait for review, 3 when sources failed.")
+@click.option(
+    "--rewrite-host",
+    "rewrite_hosts",
+    multiple=True,
+    metavar="HOST=MIRROR",
+    help="Fetch HOST's pages from MIRROR (host:port, over http); reports keep HOST. Repeatable.",
+)
+@ledger_option
+@click.option(
+    "--alert-after",
+    type=click.IntRange(min=1),
+    default=DEFAULT_THRESHOLD,
+    show_default=True,
+    help="Alert when a source has failed this many runs in a row (once), and when it recovers.",
+)
+def run(
+    sources_dir: Path,
+    snapshots_dir: Path,
+    exit_code: bool,
+    rewrite_hosts: tuple[str, ...],
+    ledger_path: Path,
+    alert_after: int,
+) -> int:
+    """Extract every source, write a dated snapshot and a diff report against the previous one."""
+    from ingest.pipeline import run as run_pipeline
+    from ingest.review import pending_changes
+
+    mirrors = dict(_host_pair(item) for item in rewrite_hosts)
+    outcome = run_pipeline(
+        sources_dir, snapshots_dir, progress=_show_source, rewrite_hosts=mirrors or None, ledger=ledger_path
+    )
+    snapshot = outcome.snapshot
+    if snapshot is None:
+        assert outcome.previous is not None
+        click.echo(
+            f"Nothing changed since {outcome.previous.name}: every source gave the same content, "
+            f"so no new snapshot was written (noted in {snapshots_dir / 'check.log'})."
+        )
+        click.echo(f"Report: {outcome.previous.path / 'report.md'}")
+    else:
+        click.echo(f"Snapshot written: {snapshot.path} ({snapshot.manifest.programs} programs)")
+        if outcome.previous is None:
+            click.echo("First snapshot: nothing to compare with yet.")
+        else:
+            waiting = pending_changes(outcome.review_changes, ledger_path)
+            click.echo(
+                f"Compared with {outcome.previous.name}: {len(outcome.changes)} change(s), "
+                f"{len(waiting)} waiting for review (`ingest review` lists them)."
+            )
+        click.echo(f"Report: {snapshot.path / 'report.md'}")
+    if outcome.failed_sources:
+        click.echo(
+            f"{len(outcome.failed_sources)} source(s) failed (listed above); their last good data is kept, "
+            "marked stale."
+        )
+    if snapshot is not None:  # alerts are state transitions: a source starts failing, or recovers
+        from ingest.health import alerts
+        from ingest.snapshot import SnapshotStore
+
+        for line in _alert_lines(alerts(SnapshotStore(snapshots_dir), threshold=alert_after)):
+            click.echo(f"ALERT: {line}")
+    if not exit_code:
+        return EXIT_OK
+    if pending_changes(outcome.review_changes, ledger_path):
+        return EXIT_REVIEW
+    return EXIT_SOURCES_FAILED if outcome.failed_sources else EXIT_OK
+
+
+def _alert_lines(raised: list[Alert]) -> list[str]:
+    """One line per alert, except that sources failing the same way (one outage, one cause) share one."""
+    groups: dict[tuple[str, str | None, int], list[Alert]] = {}
+    for alert in raised:
+        groups.setdefault((alert.kind, alert.error_kind, alert.consecutive_failures), []).append(alert)
+    lines: list[str] = []
+    for (kind, error_kind, runs), members in groups.items():
+        if len(members) == 1:
+            lines.append(members[0].message)
+        elif kind == "recovered":
+            lines.append(f"{len(members)} sources recovered: {', '.join(a.source for a in members)}")
+        else:
+            names = ", ".join(a.source for a in members)
+            lines.append(f"{len(members)} sources have failed {runs} run(s) in a row ({error_kind}): {names}")
+    return lines
+
+
+def _host_pair(item: str) -> tuple[str, str]:
+    host, sep, mirror = item.partition("=")
+    if not (sep and host and mirror):
+        raise click.BadParameter(f"{item!r} is not HOST=MIRROR (e.g. www.jst.go.jp=127.0.0.1:8080)")
+    return host, mirror
+
+
+def _show_source(result: SourceResult) -> None:
+    if result.status == SourceStatus.FAILED:
+        kept = f"; kept {result.stale_records} stale record(s)" if result.stale_records else ""
+        click.echo(f"  {result.id}: FAILED ({result.error_kind}) {result.error}{kept}", err=True)
+    else:
+        click.echo(f"  {result.id}: {result.status}, {result.records} record(s)", err=True)
+        for problem in result.problems:
+            click.echo(f"    {problem}", err=True)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--url", help="Extract a saved web page as if fetched from this URL.")
+def extract(file: Path, url: str | None) -> int:
+    """Print the program records of one document (a PDF, or an HTML page with --url) as JSON."""
+    from ingest.extract import extract_file
+
+    records = extract_file(file, url=url)
+    click.echo(json.dumps([r.model_dump(mode="json") for r in records], ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("snapshot", required=False)
+@click.option(
+    "--all", "every", is_flag=True, help="Replay every snapshot, not only the latest (or SNAPSHOT)."
+)
+@sources_option
+@snapshots_option
+@click.option("--json", "as_json", is_flag=True, help='Print {"changes": [...]} for machines.')
+@click.option("--exit-code", is_flag=True, help="Exit 1 when the extractors now give different records.")
+def reextract(
+    snapshot: str | None, every: bool, sources_dir: Path, snapshots_dir: Path, as_json: bool, exit_code: bool
+) -> int:
+    """Re-run today's extractors on the raw bytes of past snapshots and report what they now read
+    differently: changes caused by the extractor, not by the sources."""
+    from ingest.reextract import replay
+    from ingest.report import changes_json, changes_markdown
+    from ingest.snapshot import SnapshotStore
+
+    store = SnapshotStore(snapshots_dir)
+    names = store.names() if every else [snapshot] if snapshot else store.names()[-1:]
+    if not names:
+        raise SnapshotError(f"{snapshots_dir}: no snapshot to replay; run `ingest run` first")
+    found = []
+    for name in names:
+        result = replay(store, store.load(name), sources_dir)
+        found.extend(result.changes)
+        for note in result.skipped:
+            click.echo(f"  {name}: not replayed: {note}", err=True)
+    if as_json:
+        click.echo(changes_json(found, replayed=names), nl=False)
+    else:
+        title = f"Extractor-induced changes (replay of {', '.join(names)})"
+        click.echo(changes_markdown(found, title=title), nl=False)
+    return EXIT_REVIEW if exit_code and found else EXIT_OK
