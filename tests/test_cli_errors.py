@@ -15,7 +15,6 @@ import ingest.cli
 from ingest.cli import main
 from ingest.diff import diff_programs
 from ingest.models import CallPeriod, Manifest, Program, Provenance
-from ingest.report import changes_json
 from ingest.snapshot import SnapshotStore, snapshot_name
 
 WHEN = datetime(2026, 11, 24, 13, 0, 5, tzinfo=UTC)
@@ -40,7 +39,7 @@ def snapshots(tmp_path: Path) -> Path:
         programs=1,
     )
     store = SnapshotStore(tmp_path / "snapshots")
-    store.write(manifest, after, {"changes.json": changes_json(diff_programs(before, after))})
+    store.write(manifest, after, changes=diff_programs(before, after))
     return store.root
 
 
@@ -53,9 +52,7 @@ def afile(tmp_path: Path) -> Path:
 
 
 def _change_id(snapshots: Path) -> str:
-    from ingest.review import snapshot_changes
-
-    return next(seen.change.id for seen in snapshot_changes(SnapshotStore(snapshots)) if seen.change.review)
+    return next(seen.change.id for seen in SnapshotStore(snapshots).seen_changes() if seen.change.review)
 
 
 def _assert_one_error_line(capsys: pytest.CaptureFixture[str], status: int, path: Path) -> str:

@@ -15,10 +15,10 @@ import pytest
 
 from ingest.cli import main
 from ingest.diff import diff_programs
-from ingest.exports import CSV_COLUMNS, calendar_ics, call_uid, changes_atom, export_csv
 from ingest.models import CallPeriod, Contact, Manifest, Program, Provenance, SourceResult, export_schema
-from ingest.report import changes_json
-from ingest.review import snapshot_changes
+from ingest.report.calendar import calendar_ics, call_uid
+from ingest.report.feed import changes_atom
+from ingest.report.spreadsheet import CSV_COLUMNS, export_csv
 from ingest.snapshot import SnapshotStore, snapshot_name
 
 DAY1 = datetime(2026, 11, 24, 13, 0, 5, tzinfo=UTC)
@@ -165,7 +165,7 @@ def _write(
         records_sha256="x",
         programs=len(records),
     )
-    store.write(manifest, records, {"changes.json": changes_json(changes)})
+    store.write(manifest, records, changes=changes)
 
 
 @pytest.fixture
@@ -188,7 +188,7 @@ def _entries(feed: bytes) -> list[ElementTree.Element]:
 
 
 def test_atom_feed_has_review_worthy_changes_newest_first(store: SnapshotStore) -> None:
-    seen = snapshot_changes(store)
+    seen = store.seen_changes()
     deadline, eligibility = (item.change for item in seen if item.change.review)
     assert any(not item.change.review for item in seen)  # the rename: not in the feed
     feed = changes_atom(seen, updated=DAY3, websites={"crest": CREST_SITE})
@@ -207,7 +207,7 @@ def test_atom_feed_has_review_worthy_changes_newest_first(store: SnapshotStore) 
 
 
 def test_a_change_reported_twice_is_one_entry_updated_by_the_later_report(store: SnapshotStore) -> None:
-    seen = snapshot_changes(store)
+    seen = store.seen_changes()
     deadline = next(item for item in seen if item.change.category == "deadline")
     again = type(deadline)(
         snapshot="2026-11-27T13-00-05Z", created_at=datetime(2026, 11, 27, tzinfo=UTC), change=deadline.change

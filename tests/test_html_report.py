@@ -6,22 +6,12 @@ import html
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from ingest.cli import main
 from ingest.diff import diff_programs
 from ingest.evidence import evidence_for
-from ingest.html_report import (
-    Segment,
-    render_diff_report,
-    render_index,
-    safe_href,
-    upcoming_deadlines,
-    with_evidence,
-    word_diff,
-)
 from ingest.models import (
     CallPeriod,
     Change,
@@ -34,7 +24,10 @@ from ingest.models import (
     SourceStatus,
     path_from_field,
 )
-from ingest.report import changes_json
+from ingest.report.html import render_diff_report, render_index, upcoming_deadlines, with_evidence
+from ingest.report.links import safe_href
+from ingest.report.word_diff import Segment, word_diff
+from ingest.review import Decision, DecisionKind, ReviewState
 from ingest.snapshot import Snapshot, SnapshotStore
 
 APRIL = datetime(2025, 4, 15, 3, 0, tzinfo=UTC)
@@ -194,22 +187,28 @@ def write_snapshots(root: Path) -> tuple[Snapshot, Snapshot]:
     old = store.write(
         manifest("2025-04-15T03-00-00Z", APRIL, old_records, failed=False, previous=None), old_records
     )
-    changes = diff_programs(old_records, new_records)
-    reports = {"changes.json": changes_json(changes, old=old.name, new="2025-05-01T03-00-00Z")}
     new = store.write(
         manifest("2025-05-01T03-00-00Z", MAY, new_records, failed=True, previous=old.name),
         new_records,
-        reports,
+        changes=diff_programs(old_records, new_records),
     )
     return old, new
 
 
-def sample_report(root: Path, **options: Any) -> tuple[str, list[Change]]:
+def sample_report(root: Path, review: ReviewState | None = None) -> tuple[str, list[Change]]:
     """The rendered report of the two sample snapshots, and the changes it shows."""
     old, new = write_snapshots(root)
     changes = diff_programs(old.records, new.records)
-    page = render_diff_report(changes, old=old, new=new, title="Changes April → May 2025", **options)
+    title = "Changes April → May 2025"
+    page = render_diff_report(changes, old=old, new=new, title=title, review=review or ReviewState())
     return page, changes
+
+
+def reviewed_except(changes: list[Change], *waiting: str) -> ReviewState:
+    """A review state in which every change but `waiting` was acknowledged."""
+    return ReviewState(
+        [Decision(APRIL, "tester", DecisionKind.ACK, c.id, "seen") for c in changes if c.id not in waiting]
+    )
 
 
 @pytest.fixture
@@ -260,7 +259,7 @@ def test_summary_counts_only_review_worthy_changes(tmp_path: Path) -> None:
         new="Team research toward strategic goals.",
         review=False,
     )
-    page = render_diff_report([*changes, wording], old=old, new=new, title="t")
+    page = render_diff_report([*changes, wording], old=old, new=new, title="t", review=ReviewState())
     summary = summary_of(page)
     assert "8 changes to review" in summary
     assert re.search(r"1 critical.*3 high.*4 medium", summary)
@@ -314,9 +313,9 @@ def test_scraped_markup_is_shown_as_text(report: tuple[str, list[Change]]) -> No
 
 
 def test_reviewed_changes_are_shown_as_reviewed(tmp_path: Path) -> None:
-    page, changes = sample_report(tmp_path, pending_ids=set())
+    page, changes = sample_report(tmp_path)
     first = review_ids(changes)[0]
-    page, _ = sample_report(tmp_path / "again", pending_ids={first})
+    page, _ = sample_report(tmp_path / "again", reviewed_except(changes, first))
     summary = summary_of(page)
     assert "1 change to review" in summary
     assert "7 already reviewed" in summary
@@ -325,14 +324,15 @@ def test_reviewed_changes_are_shown_as_reviewed(tmp_path: Path) -> None:
 
 
 def test_nothing_pending_when_everything_was_reviewed(tmp_path: Path) -> None:
-    page, _ = sample_report(tmp_path, pending_ids=set())
+    _, changes = sample_report(tmp_path)
+    page, _ = sample_report(tmp_path / "again", reviewed_except(changes))
     assert "Nothing to review" in page
     assert "ingest review ack" not in page
 
 
 def test_no_changes(tmp_path: Path) -> None:
     old, _ = write_snapshots(tmp_path)
-    page = render_diff_report([], old=old, new=old, title="Same")
+    page = render_diff_report([], old=old, new=old, title="Same", review=ReviewState())
     assert "No changes between these snapshots." in page
     assert "Nothing to review" in page
 
@@ -458,7 +458,7 @@ def test_evidence_comes_from_the_sources_that_supplied_the_field() -> None:
 
 def test_index_lists_runs_newest_first_with_what_they_changed(tmp_path: Path) -> None:
     write_snapshots(tmp_path)
-    page = render_index(SnapshotStore(tmp_path), today=date(2025, 5, 20))
+    page = render_index(SnapshotStore(tmp_path), today=date(2025, 5, 20), review=ReviewState())
     runs = page.split('id="runs"')[1]
     assert runs.index("2025-05-01T03-00-00Z") < runs.index("2025-04-15T03-00-00Z")
     assert '<a href="2025-05-01T03-00-00Z.html">' in runs
@@ -474,12 +474,14 @@ def test_index_lists_runs_newest_first_with_what_they_changed(tmp_path: Path) ->
 
 def test_index_shows_the_deadlines_of_the_next_90_days(tmp_path: Path) -> None:
     write_snapshots(tmp_path)
-    page = render_index(SnapshotStore(tmp_path), today=date(2025, 5, 20))
+    page = render_index(SnapshotStore(tmp_path), today=date(2025, 5, 20), review=ReviewState())
     deadlines = text_of(page.split('id="deadlines"')[1].split('id="runs"')[0])
     assert "2025-06-10 12:00 JST in 21 days CREST" in deadlines
     assert "rp-info@jst.go.jp" in deadlines and "www.jst.go.jp/kisoken/crest/en/" in deadlines
     assert "JSPS" not in deadlines  # closes 2025-09-03: more than 90 days away
-    later = render_index(SnapshotStore(tmp_path), today=date(2025, 9, 4))  # both calls closed
+    later = render_index(
+        SnapshotStore(tmp_path), today=date(2025, 9, 4), review=ReviewState()
+    )  # both calls closed
     assert "No call closes in the next 90 days" in later
 
 
@@ -497,12 +499,13 @@ def test_index_survives_an_unreadable_change_report(tmp_path: Path) -> None:
     store = SnapshotStore(tmp_path)
     records = april_records()
     store.write(manifest("2025-04-15T03-00-00Z", APRIL, records, failed=False, previous=None), records)
-    store.write(
+    written = store.write(
         manifest("2025-05-01T03-00-00Z", MAY, records, failed=False, previous="2025-04-15T03-00-00Z"),
         records,
-        {"changes.json": "{not json"},
+        changes=[],
     )
-    assert "changes.json is unreadable" in render_index(store, today=date(2025, 5, 1))
+    (written.path / "changes.json").write_text("{not json")
+    assert "changes.json is unreadable" in render_index(store, today=date(2025, 5, 1), review=ReviewState())
 
 
 # -- the command ---------------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from ingest.html_report import render_index
+from ingest.report.html import render_index
+from ingest.review import ReviewState
 from ingest.snapshot import SnapshotStore
 from test_html_report import SCRIPT, sample_report, write_snapshots
 
@@ -136,7 +137,8 @@ def test_index_page(browser: Any, tmp_path: Path) -> None:
     write_snapshots(tmp_path / "snapshots")
     path = tmp_path / "index.html"
     path.write_text(
-        render_index(SnapshotStore(tmp_path / "snapshots"), today=date(2025, 5, 20)), encoding="utf-8"
+        render_index(SnapshotStore(tmp_path / "snapshots"), today=date(2025, 5, 20), review=ReviewState()),
+        encoding="utf-8",
     )
     visit = Visit(browser, path)
     rows = visit.page.locator("#deadlines tbody tr")

@@ -13,17 +13,14 @@ from ingest import review
 from ingest.cli import main
 from ingest.diff import diff_programs
 from ingest.models import CallPeriod, Change, Contact, Manifest, Program, Provenance
-from ingest.report import changes_json
 from ingest.review import (
     LEDGER_HEADER,
     DecisionKind,
     Ledger,
     ReviewError,
+    ReviewState,
     UnknownChangeError,
     field_matches,
-    pending_changes,
-    pending_in_store,
-    snapshot_changes,
 )
 from ingest.snapshot import SnapshotStore, snapshot_name
 
@@ -63,7 +60,7 @@ def _write(
         records_sha256="x",
         programs=1,
     )
-    return store.write(manifest, records, {"changes.json": changes_json(changes)}).name
+    return store.write(manifest, records, changes=changes).name
 
 
 @pytest.fixture
@@ -84,7 +81,7 @@ def _ids(changes: list[Change]) -> set[str]:
 
 
 def test_snapshot_changes_reads_every_changes_file_oldest_first(store: SnapshotStore) -> None:
-    seen = snapshot_changes(store)
+    seen = store.seen_changes()
     assert [item.snapshot for item in seen] == ["2026-11-25T13-00-05Z", *["2026-11-26T13-00-05Z"] * 2]
     assert seen[0].change.field == "calls[2025 call for proposals].closes"
     assert [item.change.category for item in seen[1:]] == ["contact", "eligibility"]
@@ -175,16 +172,21 @@ def test_expectation_fields_match_by_path_prefix(prefix: str, field: str, matche
 def test_pending_leaves_out_decided_expected_and_unreviewable_changes(
     tmp_path: Path, store: SnapshotStore
 ) -> None:
-    changes = [item.change for item in snapshot_changes(store)]
+    changes = [item.change for item in store.seen_changes()]
     other = changes[0].model_copy(update={"id": "cccccccccccc", "review": False, "category": "other"})
     elsewhere = changes[0].model_copy(update={"id": "dddddddddddd", "program": "presto"})
     everything = [*changes, other, elsewhere]
     ledger = Ledger(tmp_path / "ledger.tsv")
-    assert _ids(ledger.pending(everything)) == _ids([*changes, elsewhere])  # no ledger yet: all review-worthy
+    assert _ids(ReviewState.of(ledger).pending(everything)) == _ids(
+        [*changes, elsewhere]
+    )  # no ledger yet: all review-worthy
     ledger.record("dismiss", [changes[1].id], "address typo fixed upstream", "Ana")
     ledger.expect("crest", "calls", "the 2026 call is announced for April", "Ana")
-    assert _ids(ledger.pending(everything)) == {changes[2].id, "dddddddddddd"}  # presto's calls: not expected
-    assert _ids(pending_changes(everything, ledger.path)) == {changes[2].id, "dddddddddddd"}
+    assert _ids(ReviewState.of(ledger).pending(everything)) == {
+        changes[2].id,
+        "dddddddddddd",
+    }  # presto's calls: not expected
+    assert _ids(ReviewState.of(ledger.path).pending(everything)) == {changes[2].id, "dddddddddddd"}
 
 
 def test_pending_in_store_lists_each_change_once_under_its_first_snapshot(tmp_path: Path) -> None:
@@ -193,7 +195,7 @@ def test_pending_in_store_lists_each_change_once_under_its_first_snapshot(tmp_pa
     _write(store, DAY1, day1, None)
     _write(store, DAY2, day2, day1)
     _write(store, DAY3, day2, day1)  # the same change reported again (same id)
-    pending = pending_in_store(store, Ledger(tmp_path / "ledger.tsv"))
+    pending = ReviewState.of(tmp_path / "ledger.tsv").pending_in(store)
     assert [item.snapshot for item in pending] == ["2026-11-25T13-00-05Z"]
 
 
@@ -230,7 +232,7 @@ def test_review_lists_pending_changes_of_every_snapshot(
     ledger = tmp_path / "ledger.tsv"
     assert main(["review", "--snapshots", str(store.root), "--ledger", str(ledger)]) == 0
     out = capsys.readouterr().out
-    deadline = snapshot_changes(store)[0].change
+    deadline = store.seen_changes()[0].change
     assert "Snapshot 2026-11-25T13-00-05Z:" in out
     assert "Snapshot 2026-11-26T13-00-05Z (latest):" in out
     expected = f"{deadline.id}  crest  deadline  calls[2025 call for proposals].closes: "
@@ -242,7 +244,7 @@ def test_ack_dismiss_and_expect_clear_the_list(
     tmp_path: Path, store: SnapshotStore, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ledger = tmp_path / "ledger.tsv"
-    deadline, contact, eligibility = (item.change for item in snapshot_changes(store))
+    deadline, contact, eligibility = (item.change for item in store.seen_changes())
     assert _cli(store, ledger, "ack", deadline.id, "--note", "confirmed on the JST site", "--by", "Ana") == 0
     assert _cli(store, ledger, "dismiss", contact.id, "--note", "old address", "--by", "Ana") == 0
     capsys.readouterr()
@@ -260,7 +262,7 @@ def test_group_options_apply_to_subcommands(
 ) -> None:
     ledger = tmp_path / "from-env.tsv"
     monkeypatch.setenv("INGEST_LEDGER", str(ledger))
-    change = snapshot_changes(store)[0].change
+    change = store.seen_changes()[0].change
     assert (
         main(["review", "--snapshots", str(store.root), "ack", change.id, "--note", "ok", "--by", "Ana"]) == 0
     )

@@ -34,7 +34,7 @@ def _manifest(name: str) -> Manifest:
 def test_write_then_load_round_trips(tmp_path: Path) -> None:
     store = SnapshotStore(tmp_path)
     written = store.write(
-        _manifest(snapshot_name(NOW)), [_program("presto"), _program("crest")], {"report.md": "# r\n"}
+        _manifest(snapshot_name(NOW)), [_program("presto"), _program("crest")], report="# r\n"
     )
     assert written.name == "2026-11-24T13-00-05Z"
     loaded = store.latest()

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any, Self, cast
@@ -282,8 +283,7 @@ class Fetcher:
         current = robots_url
         for _ in range(ROBOTS_MAX_REDIRECTS + 1):
             reply = state.paced(
-                self._settings.min_interval,
-                lambda url=current: self._exchange(url, {}, None, ROBOTS_MAX_BYTES),
+                self._settings.min_interval, partial(self._exchange, current, {}, None, ROBOTS_MAX_BYTES)
             )
             if reply.location is None:
                 return reply.content or b""

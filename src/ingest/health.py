@@ -12,13 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from pathlib import Path
 
-from pydantic import ValidationError
-
-from ingest.errors import ErrorKind, SnapshotError
+from ingest.errors import ErrorKind
 from ingest.models import Manifest, SourceResult, SourceStatus
-from ingest.snapshot import MANIFEST, SnapshotStore
+from ingest.snapshot import SnapshotStore
 
 DEFAULT_THRESHOLD = 2
 
@@ -132,29 +129,14 @@ class Alert:
         )
 
 
-def read_manifest(folder: Path) -> Manifest:
-    """A snapshot's manifest alone: cheaper than `load_snapshot`, which validates every record too."""
-    try:
-        return Manifest.model_validate_json((folder / MANIFEST).read_bytes())
-    except FileNotFoundError:
-        raise SnapshotError(f"{folder}: not a snapshot (no {MANIFEST})") from None
-    except ValidationError as error:
-        raise SnapshotError(f"{folder}: invalid manifest ({error.error_count()} validation errors)") from None
-
-
-def manifests(store: SnapshotStore) -> list[Manifest]:
-    """Every snapshot's manifest, oldest first."""
-    return [read_manifest(store.root / name) for name in store.names()]
-
-
 def source_health(store: SnapshotStore) -> dict[str, SourceHealth]:
     """Per-source health over every snapshot in the store, by source id."""
-    return health_of(manifests(store))
+    return health_of(store.manifests())
 
 
 def alerts(store: SnapshotStore, threshold: int = DEFAULT_THRESHOLD) -> list[Alert]:
     """The alerts raised by the latest run (state transitions only), by source id."""
-    return alerts_of(manifests(store), threshold)
+    return alerts_of(store.manifests(), threshold)
 
 
 def health_of(history: list[Manifest]) -> dict[str, SourceHealth]:

@@ -6,9 +6,7 @@ carried forward, marked stale, so a failure never reads as programs being remove
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,9 +21,9 @@ from ingest.extract import extract_pdf, extractor_fingerprint
 from ingest.fetch import Fetcher, FetchSettings
 from ingest.merge import merge_records
 from ingest.models import Change, Manifest, Program, SourceResult, SourceStatus
-from ingest.normalize import canonical_json, sha256_bytes
-from ingest.report import changes_json, changes_markdown
-from ingest.review import pending_changes
+from ingest.normalize import sha256_bytes
+from ingest.report.markdown import changes_markdown
+from ingest.review import ReviewState
 from ingest.snapshot import Snapshot, SnapshotStore, records_json, snapshot_name
 from ingest.sources import HtmlSource, PdfSource, load_sources
 from ingest.websites import Previous, read_websites
@@ -58,8 +56,6 @@ class RunOutcome:
 
 
 Progress = Callable[[SourceResult], None]
-BY_SOURCE = "extracted.json"  # each source's records before merging: what carry-forward needs
-CHECK_LOG = "check.log"  # one line per run, in the snapshots folder
 
 
 def run(
@@ -69,15 +65,16 @@ def run(
     now: datetime | None = None,
     progress: Progress | None = None,
     rewrite_hosts: dict[str, str] | None = None,
-    ledger: Path | None = None,
+    review: ReviewState | None = None,
 ) -> RunOutcome:
-    """Extract every declared source and write one snapshot with its diff against the previous one."""
+    """Extract every declared source and write one snapshot with its diff against the previous one.
+    `review` (the ledger's state) decides what report.md counts as waiting for review."""
     now = now or datetime.now(UTC)
     declared = load_sources(sources_dir)
     settings = _fetch_settings(declared.fetch, rewrite_hosts)  # a bad setting stops the run before any work
     store = SnapshotStore(snapshots_dir)
     previous = store.latest()
-    before = previous_by_source(previous)
+    before = previous_by_source(store, previous)
     outcomes: list[SourceOutcome] = []
     for source in declared.source:
         if isinstance(source, PdfSource):
@@ -97,9 +94,7 @@ def run(
     changes = diff_programs(previous.records, records) if previous else []
     results = [outcome.result for outcome in outcomes]
     if previous is not None and not changes and _same_content(results, previous.manifest.sources):
-        log_check(
-            store, now, f"unchanged since {previous.name}: {len(results)} sources, content hashes equal"
-        )
+        store.log_check(now, f"unchanged since {previous.name}: {len(results)} sources, content hashes equal")
         return RunOutcome(snapshot=None, previous=previous, changes=[], sources=results)
     manifest = Manifest(
         snapshot=snapshot_name(now),
@@ -112,15 +107,15 @@ def run(
         programs=len(records),
     )
     title = f"Changes {previous.name if previous else '(first snapshot)'} → {manifest.snapshot}"
-    pending = {c.id for c in pending_changes([c for c in changes if c.review], ledger)} if ledger else None
-    by_source = {o.result.id: [r.model_dump(mode="json") for r in o.records] for o in outcomes}
-    reports = {
-        BY_SOURCE: canonical_json(by_source),
-        "changes.json": changes_json(changes, old=manifest.previous, new=manifest.snapshot),
-        "report.md": changes_markdown(changes, title=title, sources=manifest.sources, pending_ids=pending),
-    }
-    snapshot = store.write(manifest, records, reports)
-    log_check(store, now, f"wrote {snapshot.name}: {len(changes)} change(s)")
+    report = changes_markdown(changes, title=title, sources=manifest.sources, review=review or ReviewState())
+    snapshot = store.write(
+        manifest,
+        records,
+        by_source={outcome.result.id: outcome.records for outcome in outcomes},
+        changes=changes,
+        report=report,
+    )
+    store.log_check(now, f"wrote {snapshot.name}: {len(changes)} change(s)")
     return RunOutcome(snapshot=snapshot, previous=previous, changes=changes, sources=results)
 
 
@@ -145,30 +140,11 @@ def _same_content(now: list[SourceResult], before: list[SourceResult]) -> bool:
     return hashes(now) == hashes(before)
 
 
-def log_check(store: SnapshotStore, now: datetime, message: str) -> None:
-    """One line per run in snapshots/check.log, appended in a single write."""
-    store.root.mkdir(parents=True, exist_ok=True)
-    line = f"{now.astimezone(UTC).isoformat(timespec='seconds')}\t{message}\n".encode()
-    descriptor = os.open(store.root / CHECK_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(descriptor, line)
-    finally:
-        os.close(descriptor)
-
-
-def previous_by_source(snapshot: Snapshot | None) -> dict[str, Previous]:
-    """Each source's result and records in a snapshot (records split by provenance for old snapshots)."""
+def previous_by_source(store: SnapshotStore, snapshot: Snapshot | None) -> dict[str, Previous]:
+    """Each source's result and records in a snapshot."""
     if snapshot is None:
         return {}
-    path = snapshot.path / BY_SOURCE
-    if path.is_file():
-        raw = json.loads(path.read_bytes())
-        grouped = {sid: [Program.model_validate(r) for r in records] for sid, records in raw.items()}
-    else:
-        grouped = {}
-        for record in snapshot.records:
-            for source_id in dict.fromkeys(p.source for p in record.provenance):
-                grouped.setdefault(source_id, []).append(record)
+    grouped = store.records_by_source(snapshot)
     results = {result.id: result for result in snapshot.manifest.sources}
     fingerprint = snapshot.manifest.extractor_fingerprint
     return {

@@ -32,7 +32,7 @@ class Replay:
 def replay(store: SnapshotStore, snapshot: Snapshot, sources_dir: Path) -> Replay:
     """Re-extract every source of `snapshot` that was read fine, and diff against its stored records."""
     websites = {s.id: s for s in load_sources(sources_dir).source if isinstance(s, HtmlSource)}
-    stored = previous_by_source(snapshot)
+    stored = previous_by_source(store, snapshot)
     changes: list[Change] = []
     skipped: list[str] = []
     for result in snapshot.manifest.sources:

@@ -17,7 +17,6 @@ superseded still waits for a decision (dismiss it with a note) rather than vanis
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -27,14 +26,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import TypeAdapter, ValidationError
-
-from ingest.errors import IngestError, SnapshotError
-from ingest.health import read_manifest
+from ingest.errors import IngestError
 from ingest.models import Change, Program
-from ingest.snapshot import SnapshotStore
+from ingest.snapshot import SeenChange, SnapshotStore
 
-CHANGES = "changes.json"
 DEFAULT_LEDGER = Path("reviews/ledger.tsv")
 LEDGER_HEADER = (
     "# ingest review ledger: one decision a line, appended by `ingest review ack|dismiss|expect`.\n"
@@ -44,7 +39,6 @@ LEDGER_HEADER = (
 _CHANGE_ID = re.compile(r"^[0-9a-f]{12}$")
 _PROGRAM_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _COLUMNS = 5
-ChangeList = TypeAdapter(list[Change])
 
 
 class ReviewError(IngestError):
@@ -151,17 +145,6 @@ class Ledger:
         self._append([made])
         return made
 
-    def pending(self, changes: Iterable[Change]) -> list[Change]:
-        """The review-worthy changes no decision settles, in the order given."""
-        decisions = self.decisions()
-        decided = {d.subject for d in decisions if d.kind is not DecisionKind.EXPECT}
-        expected = [d for d in decisions if d.kind is DecisionKind.EXPECT]
-        return [
-            change
-            for change in changes
-            if change.review and change.id not in decided and not any(e.covers(change) for e in expected)
-        ]
-
     def _append(self, decisions: Sequence[Decision]) -> None:
         if not decisions:
             return
@@ -215,39 +198,49 @@ def _parse_line(line: str, path: Path, number: int) -> Decision:
         raise ReviewError(f"{path}:{number}: not a ledger line ({error})") from None
 
 
-# -- changes across snapshots ----------------------------------------------------------------------
+# -- review state: the one place the ledger is applied ---------------------------------------------
 
 
-@dataclass(frozen=True)
-class SeenChange:
-    """A change as one snapshot's changes.json reported it."""
-
-    snapshot: str
-    created_at: datetime
-    change: Change
+class ReviewStatus(StrEnum):
+    PENDING = "pending"  # review-worthy and no decision settles it: it waits for review
+    REVIEWED = "reviewed"  # acked, dismissed, or covered by an expectation
+    INFO = "info"  # not review-worthy (wording only)
 
 
-def snapshot_changes(store: SnapshotStore) -> list[SeenChange]:
-    """Every change in every snapshot's changes.json, oldest snapshot first."""
-    seen: list[SeenChange] = []
-    for name in store.names():
-        folder = store.root / name
-        if not (folder / CHANGES).is_file():
-            continue
-        created_at = read_manifest(folder).created_at
-        seen.extend(SeenChange(name, created_at, change) for change in read_changes(folder / CHANGES))
-    return seen
+class ReviewState:
+    """What the ledger says about changes. Every view that counts or marks changes waiting for review
+    (run summary, `diff`, `review`, `report`, the HTML index and pages, report.md, exit statuses)
+    asks this one object."""
 
+    def __init__(self, decisions: Sequence[Decision] = ()) -> None:
+        self._decided = {d.subject for d in decisions if d.kind is not DecisionKind.EXPECT}
+        self._expected = [d for d in decisions if d.kind is DecisionKind.EXPECT]
 
-def read_changes(path: Path) -> list[Change]:
-    """The changes of one changes.json (`{"changes": [...]}`)."""
-    try:
-        data = json.loads(path.read_bytes())
-        return ChangeList.validate_python(data["changes"])
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as error:
-        raise SnapshotError(f"{path}: not a changes file ({error})") from None
-    except ValidationError as error:
-        raise SnapshotError(f"{path}: invalid changes file ({error.error_count()} errors)") from None
+    @classmethod
+    def of(cls, ledger: Ledger | Path | None) -> ReviewState:
+        """The state a ledger (or the ledger file at a path) records; None: nothing is reviewed yet."""
+        if ledger is None:
+            return cls()
+        return cls((ledger if isinstance(ledger, Ledger) else Ledger(ledger)).decisions())
+
+    def status(self, change: Change) -> ReviewStatus:
+        if not change.review:
+            return ReviewStatus.INFO
+        if change.id in self._decided or any(e.covers(change) for e in self._expected):
+            return ReviewStatus.REVIEWED
+        return ReviewStatus.PENDING
+
+    def is_pending(self, change: Change) -> bool:
+        return self.status(change) is ReviewStatus.PENDING
+
+    def pending(self, changes: Iterable[Change]) -> list[Change]:
+        """The changes still waiting for review, in the order given."""
+        return [change for change in changes if self.is_pending(change)]
+
+    def pending_in(self, store: SnapshotStore) -> list[SeenChange]:
+        """Every snapshot's changes still waiting, each once (under the snapshot that first showed
+        it), oldest first."""
+        return [item for item in first_sightings(store.seen_changes()) if self.is_pending(item.change)]
 
 
 def first_sightings(seen: Iterable[SeenChange]) -> list[SeenChange]:
@@ -256,19 +249,6 @@ def first_sightings(seen: Iterable[SeenChange]) -> list[SeenChange]:
     for item in seen:
         first.setdefault(item.change.id, item)
     return list(first.values())
-
-
-def pending_in_store(store: SnapshotStore, ledger: Ledger) -> list[SeenChange]:
-    """Pending changes of every snapshot, each once, oldest first."""
-    sightings = first_sightings(snapshot_changes(store))
-    still_open = {change.id for change in ledger.pending(item.change for item in sightings)}
-    return [item for item in sightings if item.change.id in still_open]
-
-
-def pending_changes(changes: Sequence[Change], ledger_path: Path) -> list[Change]:
-    """The review-worthy changes that the ledger at `ledger_path` leaves open: what reports and exit
-    statuses should count."""
-    return Ledger(ledger_path).pending(changes)
 
 
 # -- decisions checked against the snapshots -------------------------------------------------------
@@ -283,7 +263,7 @@ def decide(
     by: str,
 ) -> list[Decision]:
     """Record an ack or dismiss, refusing ids that no snapshot's changes.json contains."""
-    known = {item.change.id for item in snapshot_changes(store)}
+    known = {item.change.id for item in store.seen_changes()}
     unknown = [change_id for change_id in change_ids if change_id not in known]
     if unknown:
         listed = ", ".join(unknown)
@@ -297,7 +277,7 @@ def expect(ledger: Ledger, store: SnapshotStore, program: str, field: str, note:
     """Record an expectation, refusing a program no snapshot knows or a field records do not have."""
     latest = store.latest()
     programs = {record.id for record in latest.records} if latest else set()
-    programs |= {item.change.program for item in snapshot_changes(store)}
+    programs |= {item.change.program for item in store.seen_changes()}
     if program not in programs:
         raise UnknownProgramError(f"no snapshot under {store.root} has a program {program!r}")
     top = re.split(r"[\[.]", field, maxsplit=1)[0]
@@ -320,18 +300,3 @@ def reviewer_name(override: str | None = None) -> str:
     if not name:
         raise ReviewError("cannot tell who you are: pass --by NAME (or set git's user.name)")
     return name
-
-
-def change_line(change: Change, width: int = 60) -> str:
-    """`id  program  category  field: old → new` on one line, long values shortened."""
-    where = change.field or "(whole program)"
-    values = f"{_short(change.old, width)} → {_short(change.new, width)}"
-    return f"{change.id}  {change.program}  {change.category}  {where}: {values}"
-
-
-def _short(value: object, width: int) -> str:
-    if value is None:
-        return "∅"
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"

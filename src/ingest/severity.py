@@ -199,6 +199,13 @@ def severity_of(change: Change) -> Severity:
     return rule_for(change).severity
 
 
+def reason(change: Change) -> str:
+    """Why a change has the severity stored with it, in words ('' when today's rules would score it
+    otherwise: the stored severity stands, and is what every view shows)."""
+    rule = rule_for(change)
+    return rule.why if rule.severity == change.severity else ""
+
+
 def severity_rank(severity: Severity | str) -> int:
     """0 for critical … 3 for low: sorts most severe first."""
     return SEVERITY_ORDER.index(Severity(severity))

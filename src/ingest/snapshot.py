@@ -1,9 +1,16 @@
 """Dated, immutable snapshots and the content-addressed raw bytes they were made from.
 
-Layout under the snapshots folder:
+This module owns the snapshots folder: every file name in it and every reader and writer of those
+files is here, and no other module opens one. Layout:
 
     raw/<sha256[:2]>/<sha256>        raw input bytes, shared by every snapshot that used them
-    <YYYY-MM-DDTHH-MM-SSZ>/          one run: manifest.json, records.json, and its reports
+    <YYYY-MM-DDTHH-MM-SSZ>/          one run:
+        manifest.json                    what it was made from (Manifest)
+        records.json                     the merged program records
+        extracted.json                   each source's records before merging (for carry-forward)
+        changes.json                     the changes against the previous snapshot, with severities
+        report.md                        those changes for people (the pull request's body)
+    check.log                        one line per run, also for runs that wrote no snapshot
     .tmp-*/                          a snapshot being written (invisible to readers)
 
 A snapshot is assembled under a temporary name and renamed into place in one step, so a run
@@ -17,21 +24,29 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
 from ingest.errors import SnapshotError
-from ingest.models import Manifest, Program
+from ingest.models import Change, Manifest, Program
 from ingest.normalize import canonical_json, sha256_bytes
 
 MANIFEST = "manifest.json"
 RECORDS = "records.json"
+BY_SOURCE = "extracted.json"
+CHANGES = "changes.json"
+REPORT = "report.md"
+CHECK_LOG = "check.log"
+RAW = "raw"
 _NAME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z(?:-\d+)?$")
 _ABANDONED_AFTER = 3600  # seconds: an older .tmp-* folder belongs to a run that was killed
 ProgramList = TypeAdapter(list[Program])
+ChangeList = TypeAdapter(list[Change])
 
 
 @dataclass(frozen=True)
@@ -40,6 +55,20 @@ class Snapshot:
     path: Path
     manifest: Manifest
     records: list[Program]
+
+    @property
+    def report_path(self) -> Path:
+        """The run's Markdown report (the scheduled job's pull-request body)."""
+        return self.path / REPORT
+
+
+@dataclass(frozen=True)
+class SeenChange:
+    """A change as one snapshot's changes.json recorded it."""
+
+    snapshot: str
+    created_at: datetime
+    change: Change
 
 
 def snapshot_name(moment: datetime) -> str:
@@ -70,8 +99,74 @@ class SnapshotStore:
         path = self.root / name
         return load_snapshot(path)
 
+    def manifest(self, name: str) -> Manifest:
+        """A snapshot's manifest alone: cheaper than `load`, which validates every record too."""
+        return read_manifest(self.root / name)
+
+    def manifests(self) -> list[Manifest]:
+        """Every snapshot's manifest, oldest first."""
+        return [self.manifest(name) for name in self.names()]
+
+    def changes(self, name: str) -> list[Change] | None:
+        """The changes a run recorded against its previous snapshot; None when it recorded none
+        (a first snapshot, or one written before changes were stored)."""
+        path = self.root / name / CHANGES
+        if not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_bytes())
+            return ChangeList.validate_python(data["changes"])
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as error:
+            raise SnapshotError(f"{path}: not a changes file ({error})") from None
+        except ValidationError as error:
+            raise SnapshotError(f"{path}: invalid changes file ({error.error_count()} errors)") from None
+
+    def seen_changes(self) -> list[SeenChange]:
+        """Every change in every snapshot's changes.json, oldest snapshot first."""
+        seen: list[SeenChange] = []
+        for name in self.names():
+            changes = self.changes(name)
+            if changes:
+                created_at = self.manifest(name).created_at
+                seen.extend(SeenChange(name, created_at, change) for change in changes)
+        return seen
+
+    def previous_of(self, name: str) -> str | None:
+        """The snapshot a run was compared with: its manifest's `previous` if stored, else the one before."""
+        names = self.names()
+        position = names.index(name)
+        try:
+            previous = self.manifest(name).previous
+        except SnapshotError:
+            previous = None
+        if previous in names[:position]:
+            return previous
+        return names[position - 1] if position else None
+
+    def records_by_source(self, snapshot: Snapshot) -> dict[str, list[Program]]:
+        """Each source's own records in a snapshot, before merging (split by provenance for snapshots
+        written before these were stored)."""
+        path = snapshot.path / BY_SOURCE
+        if not path.is_file():
+            grouped: dict[str, list[Program]] = {}
+            for record in snapshot.records:
+                for source_id in dict.fromkeys(p.source for p in record.provenance):
+                    grouped.setdefault(source_id, []).append(record)
+            return grouped
+        try:
+            raw = json.loads(path.read_bytes())
+            return {source: ProgramList.validate_python(records) for source, records in raw.items()}
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError, AttributeError) as error:
+            raise SnapshotError(f"{path}: not a per-source record file ({error})") from None
+        except ValidationError as error:
+            raise SnapshotError(f"{path}: invalid records ({error.error_count()} errors)") from None
+
+    @property
+    def check_log(self) -> Path:
+        return self.root / CHECK_LOG
+
     def raw_path(self, sha256: str) -> Path:
-        return self.root / "raw" / sha256[:2] / sha256
+        return self.root / RAW / sha256[:2] / sha256
 
     def read_raw(self, sha256: str) -> bytes:
         path = self.raw_path(sha256)
@@ -94,9 +189,16 @@ class SnapshotStore:
         return digest
 
     def write(
-        self, manifest: Manifest, records: list[Program], reports: dict[str, str] | None = None
+        self,
+        manifest: Manifest,
+        records: list[Program],
+        *,
+        by_source: dict[str, list[Program]] | None = None,
+        changes: list[Change] | None = None,
+        report: str | None = None,
     ) -> Snapshot:
-        """Write a complete snapshot and make it visible in one rename."""
+        """Write a complete snapshot (with each source's own records, the changes against
+        `manifest.previous` and the Markdown report, when given) and make it visible in one rename."""
         self.root.mkdir(parents=True, exist_ok=True)
         self._remove_abandoned()
         final = self._free_name(manifest.snapshot)
@@ -106,7 +208,15 @@ class SnapshotStore:
         staging.mkdir()
         try:
             files = {MANIFEST: manifest.model_dump_json(indent=2) + "\n", RECORDS: records_json(records)}
-            for name, text in {**files, **(reports or {})}.items():
+            if by_source is not None:
+                files[BY_SOURCE] = canonical_json(
+                    {source: [r.model_dump(mode="json") for r in kept] for source, kept in by_source.items()}
+                )
+            if changes is not None:
+                files[CHANGES] = changes_document(changes, old=manifest.previous, new=manifest.snapshot)
+            if report is not None:
+                files[REPORT] = report
+            for name, text in files.items():
                 _write_file(staging / name, text.encode("utf-8"))
             _fsync_dir(staging)
             os.rename(staging, final)
@@ -115,6 +225,16 @@ class SnapshotStore:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         return Snapshot(name=final.name, path=final, manifest=manifest, records=records)
+
+    def log_check(self, now: datetime, message: str) -> None:
+        """One line per run in check.log, appended in a single write."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        line = f"{now.astimezone(UTC).isoformat(timespec='seconds')}\t{message}\n".encode()
+        descriptor = os.open(self.check_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(descriptor, line)
+        finally:
+            os.close(descriptor)
 
     def _free_name(self, name: str) -> Path:
         candidate, counter = self.root / name, 1
@@ -127,6 +247,24 @@ class SnapshotStore:
         for path in self.root.glob(".tmp-*"):
             if time.time() - path.stat().st_mtime > _ABANDONED_AFTER:
                 shutil.rmtree(path, ignore_errors=True)
+
+
+def changes_document(changes: Sequence[Change], **context: Any) -> str:
+    """`{...context, "changes": [...]}` as changes.json holds it (and `--json` outputs print it)."""
+    payload = {**context, "changes": [change.model_dump(mode="json") for change in changes]}
+    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+
+
+def read_manifest(folder: Path) -> Manifest:
+    """The manifest of a snapshot folder; SnapshotError when it is missing or invalid."""
+    try:
+        return Manifest.model_validate_json((folder / MANIFEST).read_bytes())
+    except FileNotFoundError:
+        raise SnapshotError(f"{folder}: not a snapshot (no {MANIFEST})") from None
+    except OSError as error:
+        raise SnapshotError(f"{folder}: the manifest cannot be read ({error.strerror})") from None
+    except ValidationError as error:
+        raise SnapshotError(f"{folder}: invalid manifest ({error.error_count()} validation errors)") from None
 
 
 def load_snapshot(path: Path) -> Snapshot:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -21,8 +22,8 @@ from ingest.cli.base import (
     write_output,
 )
 from ingest.errors import ConfigError
-from ingest.models import Export, export_schema
-from ingest.snapshot import SnapshotStore
+from ingest.models import Change, Export, export_schema
+from ingest.snapshot import Snapshot, SnapshotStore
 
 _CANNOT_WRITE_REPORT = "cannot write the report there"
 
@@ -36,19 +37,42 @@ _CANNOT_WRITE_REPORT = "cannot write the report there"
 @ledger_option
 def diff(old: Path, new: Path, as_json: bool, exit_code: bool, snapshots_dir: Path, ledger_path: Path) -> int:
     """Compare two snapshots (folders or names) or two record files."""
-    from ingest.diff import diff_programs
-    from ingest.report import changes_json, changes_markdown
-    from ingest.review import pending_changes
-    from ingest.snapshot import load_records
+    from ingest.report.markdown import changes_markdown
+    from ingest.review import ReviewState
+    from ingest.snapshot import changes_document
 
-    old_path, new_path = resolve_snapshot(old, snapshots_dir), resolve_snapshot(new, snapshots_dir)
-    changes = diff_programs(load_records(old_path), load_records(new_path))
+    pair = _compare(resolve_snapshot(old, snapshots_dir), resolve_snapshot(new, snapshots_dir))
+    review = ReviewState.of(ledger_path)
     if as_json:
-        click.echo(changes_json(changes, old=str(old), new=str(new)), nl=False)
+        click.echo(changes_document(pair.changes, old=str(old), new=str(new)), nl=False)
     else:
-        click.echo(changes_markdown(changes, title=f"Changes {old} → {new}"), nl=False)
-    waiting = pending_changes([c for c in changes if c.review], ledger_path)
-    return EXIT_REVIEW if exit_code and waiting else EXIT_OK
+        click.echo(changes_markdown(pair.changes, title=f"Changes {old} → {new}", review=review), nl=False)
+    return EXIT_REVIEW if exit_code and review.pending(pair.changes) else EXIT_OK
+
+
+@dataclass(frozen=True)
+class _Pair:
+    old: Snapshot | None  # None: a record file, not a snapshot folder
+    new: Snapshot | None
+    changes: list[Change]
+
+
+def _compare(old_path: Path, new_path: Path) -> _Pair:
+    """The changes OLD → NEW: those stored with NEW when it was compared with OLD (so every view shows
+    the same changes and severities), else a fresh diff of the two record sets."""
+    from ingest.diff import diff_programs
+    from ingest.snapshot import load_records, load_snapshot
+
+    # Snapshot folders also give the run's sources (failures, links); record files give records only.
+    old_snapshot = load_snapshot(old_path) if old_path.is_dir() else None
+    new_snapshot = load_snapshot(new_path) if new_path.is_dir() else None
+    if old_snapshot and new_snapshot and new_snapshot.manifest.previous == old_snapshot.name:
+        stored = SnapshotStore(new_snapshot.path.parent).changes(new_snapshot.name)
+        if stored is not None:
+            return _Pair(old_snapshot, new_snapshot, stored)
+    old_records = old_snapshot.records if old_snapshot else load_records(old_path)
+    new_records = new_snapshot.records if new_snapshot else load_records(new_path)
+    return _Pair(old_snapshot, new_snapshot, diff_programs(old_records, new_records))
 
 
 @cli.command()
@@ -100,19 +124,12 @@ def report(
 
 
 def _write_report_file(old_path: Path, new_path: Path, output: Path, title: str, ledger: Path) -> None:
-    from ingest.diff import diff_programs
-    from ingest.html_report import render_diff_report
-    from ingest.review import pending_changes
-    from ingest.snapshot import load_records, load_snapshot
+    from ingest.report.html import render_diff_report
+    from ingest.review import ReviewState
 
-    # Snapshot folders also give the run's sources (failures, links); record files give records only.
-    old_snapshot = load_snapshot(old_path) if old_path.is_dir() else None
-    new_snapshot = load_snapshot(new_path) if new_path.is_dir() else None
-    old_records = old_snapshot.records if old_snapshot else load_records(old_path)
-    new_records = new_snapshot.records if new_snapshot else load_records(new_path)
-    changes = diff_programs(old_records, new_records)  # each change carries its evidence already
-    pending = {c.id for c in pending_changes([c for c in changes if c.review], ledger)}
-    page = render_diff_report(changes, old=old_snapshot, new=new_snapshot, title=title, pending_ids=pending)
+    pair = _compare(old_path, new_path)
+    review = ReviewState.of(ledger)
+    page = render_diff_report(pair.changes, old=pair.old, new=pair.new, title=title, review=review)
     if output.is_dir():
         raise ConfigError(f"{output}: is a folder; give the HTML file to write (or use --index)")
     write_output(page, output, cannot=_CANNOT_WRITE_REPORT)
@@ -120,8 +137,8 @@ def _write_report_file(old_path: Path, new_path: Path, output: Path, title: str,
 
 def _write_report_index(snapshots_dir: Path, output: Path, today: date, ledger: Path) -> list[Path]:
     from ingest.errors import SnapshotError
-    from ingest.html_report import write_index
-    from ingest.review import Ledger, pending_in_store
+    from ingest.report.html import write_index
+    from ingest.review import ReviewState
 
     store = SnapshotStore(snapshots_dir)
     if not store.names():
@@ -129,8 +146,7 @@ def _write_report_index(snapshots_dir: Path, output: Path, today: date, ledger: 
     if output.exists() and not output.is_dir():
         raise ConfigError(f"{output}: with --index, --output must be a folder")
     with os_errors_as_sentence(output, _CANNOT_WRITE_REPORT):
-        pending = {seen.change.id for seen in pending_in_store(store, Ledger(ledger))}
-        return write_index(store, output, today=today, pending_ids=pending)
+        return write_index(store, output, today=today, review=ReviewState.of(ledger))
 
 
 @cli.command()
@@ -146,7 +162,7 @@ def _write_report_index(snapshots_dir: Path, output: Path, today: date, ledger: 
 )
 def export(snapshots_dir: Path, output: Path | None, fmt: str) -> int:
     """Write the latest snapshot's records as one normalized JSON document, or CSV for spreadsheets."""
-    from ingest.exports import export_csv
+    from ingest.report.spreadsheet import export_csv
 
     latest = latest_snapshot(SnapshotStore(snapshots_dir))
     if fmt == "csv":
@@ -175,7 +191,7 @@ def schema(output: Path | None) -> int:
 @output_option
 def calendar_command(snapshots_dir: Path, output: Path | None) -> int:
     """Write the latest snapshot's deadlines as an iCalendar file (one event per call, Japan time)."""
-    from ingest.exports import calendar_ics
+    from ingest.report.calendar import calendar_ics
 
     latest = latest_snapshot(SnapshotStore(snapshots_dir))
     write_output(calendar_ics(latest.records, stamp=latest.manifest.created_at), output)
@@ -188,12 +204,11 @@ def calendar_command(snapshots_dir: Path, output: Path | None) -> int:
 @output_option
 def changes_command(snapshots_dir: Path, feed_format: str, output: Path | None) -> int:
     """Write the review-worthy changes of every snapshot as a feed, newest first."""
-    from ingest.exports import changes_atom
-    from ingest.review import snapshot_changes
+    from ingest.report.feed import changes_atom
 
     store = SnapshotStore(snapshots_dir)
     latest = latest_snapshot(store)
     websites = {record.id: record.website for record in latest.records if record.website}
-    feed = changes_atom(snapshot_changes(store), updated=latest.manifest.created_at, websites=websites)
+    feed = changes_atom(store.seen_changes(), updated=latest.manifest.created_at, websites=websites)
     write_output(feed, output)
     return EXIT_OK

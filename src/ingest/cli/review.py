@@ -73,10 +73,11 @@ def review_group(ctx: click.Context, ledger_path: Path, snapshots_dir: Path, exi
 
 
 def _show_pending(paths: _ReviewPaths) -> int:
-    from ingest.review import Ledger, change_line, pending_in_store
+    from ingest.report.listing import change_line
+    from ingest.review import ReviewState
 
     store = SnapshotStore(paths.snapshots)
-    pending = pending_in_store(store, Ledger(paths.ledger))
+    pending = ReviewState.of(paths.ledger).pending_in(store)
     if not pending:
         click.echo("No changes wait for review.")
         return 0

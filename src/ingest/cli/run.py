@@ -19,6 +19,7 @@ from ingest.cli.base import (
 from ingest.errors import SnapshotError
 from ingest.health import DEFAULT_THRESHOLD, Alert
 from ingest.models import SourceResult, SourceStatus
+from ingest.snapshot import SnapshotStore
 
 
 @cli.command()
@@ -50,31 +51,32 @@ def run(
 ) -> int:
     """Extract every source, write a dated snapshot and a diff report against the previous one."""
     from ingest.pipeline import run as run_pipeline
-    from ingest.review import pending_changes
+    from ingest.review import ReviewState
 
     mirrors = dict(_host_pair(item) for item in rewrite_hosts)
+    review = ReviewState.of(ledger_path)
     outcome = run_pipeline(
-        sources_dir, snapshots_dir, progress=_show_source, rewrite_hosts=mirrors or None, ledger=ledger_path
+        sources_dir, snapshots_dir, progress=_show_source, rewrite_hosts=mirrors or None, review=review
     )
+    waiting = review.pending(outcome.changes)
     snapshot = outcome.snapshot
     if snapshot is None:
         assert outcome.previous is not None
         click.echo(
             f"Nothing changed since {outcome.previous.name}: every source gave the same content, "
-            f"so no new snapshot was written (noted in {snapshots_dir / 'check.log'})."
+            f"so no new snapshot was written (noted in {SnapshotStore(snapshots_dir).check_log})."
         )
-        click.echo(f"Report: {outcome.previous.path / 'report.md'}")
+        click.echo(f"Report: {outcome.previous.report_path}")
     else:
         click.echo(f"Snapshot written: {snapshot.path} ({snapshot.manifest.programs} programs)")
         if outcome.previous is None:
             click.echo("First snapshot: nothing to compare with yet.")
         else:
-            waiting = pending_changes(outcome.review_changes, ledger_path)
             click.echo(
                 f"Compared with {outcome.previous.name}: {len(outcome.changes)} change(s), "
                 f"{len(waiting)} waiting for review (`ingest review` lists them)."
             )
-        click.echo(f"Report: {snapshot.path / 'report.md'}")
+        click.echo(f"Report: {snapshot.report_path}")
     if outcome.failed_sources:
         click.echo(
             f"{len(outcome.failed_sources)} source(s) failed (listed above); their last good data is kept, "
@@ -82,13 +84,12 @@ def run(
         )
     if snapshot is not None:  # alerts are state transitions: a source starts failing, or recovers
         from ingest.health import alerts
-        from ingest.snapshot import SnapshotStore
 
         for line in _alert_lines(alerts(SnapshotStore(snapshots_dir), threshold=alert_after)):
             click.echo(f"ALERT: {line}")
     if not exit_code:
         return EXIT_OK
-    if pending_changes(outcome.review_changes, ledger_path):
+    if waiting:
         return EXIT_REVIEW
     return EXIT_SOURCES_FAILED if outcome.failed_sources else EXIT_OK
 
@@ -154,8 +155,9 @@ def reextract(
     """Re-run today's extractors on the raw bytes of past snapshots and report what they now read
     differently: changes caused by the extractor, not by the sources."""
     from ingest.reextract import replay
-    from ingest.report import changes_json, changes_markdown
-    from ingest.snapshot import SnapshotStore
+    from ingest.report.markdown import changes_markdown
+    from ingest.review import ReviewState
+    from ingest.snapshot import changes_document
 
     store = SnapshotStore(snapshots_dir)
     names = store.names() if every else [snapshot] if snapshot else store.names()[-1:]
@@ -168,8 +170,8 @@ def reextract(
         for note in result.skipped:
             click.echo(f"  {name}: not replayed: {note}", err=True)
     if as_json:
-        click.echo(changes_json(found, replayed=names), nl=False)
+        click.echo(changes_document(found, replayed=names), nl=False)
     else:
         title = f"Extractor-induced changes (replay of {', '.join(names)})"
-        click.echo(changes_markdown(found, title=title), nl=False)
+        click.echo(changes_markdown(found, title=title, review=ReviewState()), nl=False)
     return EXIT_REVIEW if exit_code and found else EXIT_OK

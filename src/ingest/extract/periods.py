@@ -513,10 +513,11 @@ def _range_links(dates: Sequence[_DateToken], text: str) -> set[int]:
 def _fill_from_partner(years: list[int | None], dates: Sequence[_DateToken], index: int) -> None:
     """Complete a range whose one end has no year: the end of a range is never before its start."""
     start, end = dates[index], dates[index + 1]
-    if years[index + 1] is None and years[index] is not None:
-        years[index + 1] = years[index] + (1 if end.order < start.order else 0)
-    elif years[index] is None and years[index + 1] is not None:
-        years[index] = years[index + 1] - (1 if start.order > end.order else 0)
+    first, last = years[index], years[index + 1]
+    if last is None and first is not None:
+        years[index + 1] = first + (1 if end.order < start.order else 0)
+    elif first is None and last is not None:
+        years[index] = last - (1 if start.order > end.order else 0)
 
 
 def _infer_years(dates: Sequence[_DateToken], links: set[int], context: int | None) -> list[int | None]:

@@ -1,43 +1,38 @@
-"""Render changes and run results for people (Markdown) and machines (JSON). Decides nothing."""
+"""Changes and run results for people, as Markdown (the run's report.md, `ingest diff`). Decides nothing:
+which changes wait for review is the review state's answer."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from ingest.models import Change, SourceResult, SourceStatus
-
-
-def changes_json(changes: Sequence[Change], **context: Any) -> str:
-    """`{"changes": [...]}` plus whatever context the caller names (snapshots compared, sources)."""
-    payload = {**context, "changes": [change.model_dump(mode="json") for change in changes]}
-    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+from ingest.report.values import value_text
+from ingest.review import ReviewState, ReviewStatus
 
 
 def changes_markdown(
     changes: Sequence[Change],
     *,
     title: str,
+    review: ReviewState,
     sources: Sequence[SourceResult] = (),
-    pending_ids: set[str] | None = None,
 ) -> str:
-    """Grouped by program, old → new, review-worthy changes first within each program. With
-    `pending_ids` (from the review ledger), review-worthy changes outside it count as reviewed."""
-    review = [c for c in changes if c.review]
-    waiting = [c for c in review if pending_ids is None or c.id in pending_ids]
+    """Grouped by program, old → new, review-worthy changes first within each program; changes the
+    review ledger settles are counted and marked as reviewed."""
+    review_worthy = [c for c in changes if c.review]
+    waiting = review.pending(review_worthy)
     lines = [f"# {title}", ""]
     if not changes:
         lines.append("No changes.")
     else:
         reviewed = (
-            f" ({len(review) - len(waiting)} already reviewed or expected)"
-            if len(waiting) < len(review)
+            f" ({len(review_worthy) - len(waiting)} already reviewed or expected)"
+            if len(waiting) < len(review_worthy)
             else ""
         )
-        lines.append(
-            f"{len(waiting)} change(s) waiting for review{reviewed}, {len(changes) - len(review)} other."
-        )
+        other = len(changes) - len(review_worthy)
+        lines.append(f"{len(waiting)} change(s) waiting for review{reviewed}, {other} other.")
     failed = [s for s in sources if s.status == SourceStatus.FAILED]
     if failed:
         lines += ["", "## Sources that failed (their last good data is kept, marked stale)", ""]
@@ -49,7 +44,7 @@ def changes_markdown(
         name = items[0].program_name or program_id
         lines += ["", f"## {name} (`{program_id}`)", ""]
         for change in sorted(items, key=lambda c: not c.review):
-            done = change.review and pending_ids is not None and change.id not in pending_ids
+            done = review.status(change) is ReviewStatus.REVIEWED
             lines.append(_change_line(change) + (" — ✓ reviewed" if done else ""))
     return "\n".join(lines) + "\n"
 
@@ -64,9 +59,4 @@ def _change_line(change: Change) -> str:
 
 
 def _value(value: Any) -> str:
-    if value is None:
-        return "∅"
-    if isinstance(value, dict | list):
-        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    text = str(value).replace("\n", " ").replace("`", "'")
-    return f"`{text[:300]}{'…' if len(text) > 300 else ''}`"
+    return "∅" if value is None else f"`{value_text(value, width=300).replace('`', chr(39))}`"

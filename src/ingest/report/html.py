@@ -9,29 +9,23 @@ marks anything safe. Links are only made from http(s) and mailto addresses, so a
 
 from __future__ import annotations
 
-import difflib
-import json
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from pydantic import ValidationError
 
 from ingest import __version__
-from ingest.diff import diff_programs
+from ingest.errors import SnapshotError
 from ingest.evidence import evidence_for
 from ingest.models import (
     JAPAN,
     Change,
     ChangeCategory,
-    Contact,
     Evidence,
     Manifest,
     Program,
@@ -39,21 +33,14 @@ from ingest.models import (
     SourceResult,
     SourceStatus,
 )
-from ingest.severity import (
-    SEVERITY_ORDER,
-    deadline_moment,
-    deadline_shift,
-    rule_for,
-    severity_rank,
-)
-from ingest.snapshot import MANIFEST, Snapshot, SnapshotStore
+from ingest.report.links import Link, contact_link, safe_href, safe_link, short_url
+from ingest.report.values import display_value
+from ingest.report.word_diff import Segment, word_diff
+from ingest.review import ReviewState, ReviewStatus
+from ingest.severity import SEVERITY_ORDER, deadline_moment, deadline_shift, reason, severity_rank
+from ingest.snapshot import CHANGES, MANIFEST, Snapshot, SnapshotStore
 
-CHANGES_FILE = "changes.json"
 DEADLINE_WINDOW = timedelta(days=90)
-# Letters, digit runs, runs of space, single punctuation marks: '03T12' is three tokens, so a moved
-# date highlights only the day.
-_TOKEN = re.compile(r"[^\W\d_]+|\d+|\s+|[^\w\s]|_")
-_SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 _CATEGORY_TITLES = {
     ChangeCategory.DEADLINE: "Deadline",
     ChangeCategory.ELIGIBILITY: "Eligibility",
@@ -65,25 +52,9 @@ _CATEGORY_TITLES = {
     ChangeCategory.EXTRACTION: "Extraction problem",
     ChangeCategory.CONFLICT: "Sources disagree",
 }
-# Calls and contacts print their keys in this order; other keys follow alphabetically.
-_KEY_ORDER = ("label", "raw", "opens", "closes", "status", "email", "phone", "address")
 
 
 # -- view data -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A run of text on one side of a diff: 'same', 'del' (only in the old value) or 'ins' (only new)."""
-
-    kind: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Link:
-    label: str
-    href: str | None  # None: show the label as text (no safe address to link to)
 
 
 @dataclass(frozen=True)
@@ -99,7 +70,7 @@ class ChangeView:
     title: str
     severity: Severity
     why: str
-    state: str  # 'pending' (waits for review), 'reviewed', or 'info' (not review-worthy)
+    state: ReviewStatus
     old: list[Segment]
     new: list[Segment]
     old_placeholder: str  # shown when there is no old value
@@ -120,12 +91,12 @@ class ProgramGroup:
     @property
     def worst(self) -> Severity:
         """The most severe change still waiting for review (low when none waits)."""
-        pending = [view.severity for view in self.changes if view.state == "pending"]
+        pending = [view.severity for view in self.changes if view.state == ReviewStatus.PENDING]
         return min(pending, key=severity_rank, default=Severity.LOW)
 
     @property
     def pending(self) -> int:
-        return sum(view.state == "pending" for view in self.changes)
+        return sum(view.state == ReviewStatus.PENDING for view in self.changes)
 
 
 @dataclass(frozen=True)
@@ -136,8 +107,9 @@ class RunView:
     previous: str | None
     report_href: str | None
     categories: list[tuple[str, int]]
-    severities: list[tuple[str, int]]
-    review: int
+    severities: list[tuple[str, int]]  # of the changes still waiting for review
+    review: int  # changes still waiting for review
+    reviewed: int  # review-worthy changes the ledger settles
     sources: int
     failed: list[SourceResult]
     problem: str
@@ -196,13 +168,10 @@ def render_diff_report(
     old: Snapshot | None,
     new: Snapshot | None,
     title: str,
-    pending_ids: set[str] | None = None,
+    review: ReviewState,
 ) -> str:
-    """One page: failed sources, then changes grouped by program, most severe first.
-
-    `pending_ids`: ids still waiting for review (from the review ledger); None means all of them.
-    Evidence missing from a change is looked up in the snapshots' records.
-    """
+    """One page: failed sources, then changes grouped by program, most severe first; `review` says
+    which changes still wait. Evidence missing from a change is looked up in the snapshots' records."""
     old_records = old.records if old else []
     new_records = new.records if new else []
     sources = _sources_by_id(old, new)
@@ -210,10 +179,10 @@ def render_diff_report(
         with_evidence(changes, old_records, new_records),
         _websites(old_records, new_records),
         sources,
-        pending_ids,
+        review,
     )
     views = [view for group in groups for view in group.changes]
-    pending = [view for view in views if view.state == "pending"]
+    pending = [view for view in views if view.state == ReviewStatus.PENDING]
     return (
         environment()
         .get_template("diff_report.html.j2")
@@ -224,15 +193,15 @@ def render_diff_report(
             groups=groups,
             counts=_severity_counts(view.severity for view in pending),
             pending=len(pending),
-            reviewed=sum(view.state == "reviewed" for view in views),
-            informational=sum(view.state == "info" for view in views),
+            reviewed=sum(view.state == ReviewStatus.REVIEWED for view in views),
+            informational=sum(view.state == ReviewStatus.INFO for view in views),
             failed=failed_sources(new),
             version=__version__,
         )
     )
 
 
-def render_index(store: SnapshotStore, *, today: date) -> str:
+def render_index(store: SnapshotStore, *, today: date, review: ReviewState) -> str:
     """Every run newest first with what it changed and which sources failed, and the deadlines of the
     next 90 days in the latest snapshot."""
     names = store.names()
@@ -242,7 +211,7 @@ def render_index(store: SnapshotStore, *, today: date) -> str:
         environment()
         .get_template("index.html.j2")
         .render(
-            runs=[_run_view(store, name) for name in reversed(names)],
+            runs=[run_view(store, name, review) for name in reversed(names)],
             latest=latest,
             deadlines=deadlines,
             today=today,
@@ -252,40 +221,34 @@ def render_index(store: SnapshotStore, *, today: date) -> str:
     )
 
 
-def write_index(
-    store: SnapshotStore, output: Path, *, today: date, pending_ids: set[str] | None = None
-) -> list[Path]:
-    """output/index.html plus output/<snapshot>.html for every snapshot that has a previous one."""
+def write_index(store: SnapshotStore, output: Path, *, today: date, review: ReviewState) -> list[Path]:
+    """output/index.html plus output/<snapshot>.html for every snapshot that recorded its changes
+    against a previous one. Pages show the changes and severities stored with each snapshot."""
     output.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for name in store.names():
-        before = previous_name(store, name)
-        if before is None:
+        before = store.previous_of(name)
+        changes = _stored_changes(store, name)
+        if before is None or changes is None:
             continue
-        old, new = store.load(before), store.load(name)
+        new = store.load(name)
         page = output / f"{name}.html"
-        page.write_text(render_snapshot_pair(old, new, pending_ids=pending_ids), encoding="utf-8")
+        title = f"Changes {before} → {name}"
+        old = store.load(before)
+        page.write_text(
+            render_diff_report(changes, old=old, new=new, title=title, review=review), encoding="utf-8"
+        )
         written.append(page)
     index = output / "index.html"
-    index.write_text(render_index(store, today=today), encoding="utf-8")
+    index.write_text(render_index(store, today=today, review=review), encoding="utf-8")
     return [index, *written]
 
 
-def render_snapshot_pair(old: Snapshot, new: Snapshot, *, pending_ids: set[str] | None = None) -> str:
-    changes = diff_programs(old.records, new.records)
-    return render_diff_report(
-        changes, old=old, new=new, title=f"Changes {old.name} → {new.name}", pending_ids=pending_ids
-    )
-
-
-def previous_name(store: SnapshotStore, name: str) -> str | None:
-    """The snapshot a run was compared with: its manifest's `previous` if stored, else the one before."""
-    names = store.names()
-    position = names.index(name)
-    manifest = _read_manifest(store.root / name)
-    if manifest is not None and manifest.previous in names[:position]:
-        return manifest.previous
-    return names[position - 1] if position else None
+def _stored_changes(store: SnapshotStore, name: str) -> list[Change] | None:
+    try:
+        return store.changes(name)
+    except SnapshotError:
+        return None  # the index row says the file is unreadable
 
 
 # -- changes → views -------------------------------------------------------------------------------
@@ -310,7 +273,7 @@ def group_changes(
     changes: Iterable[Change],
     websites: dict[str, str],
     sources: dict[str, SourceResult],
-    pending_ids: set[str] | None,
+    review: ReviewState,
 ) -> list[ProgramGroup]:
     """Per program, changes most severe first; programs with the most severe pending change first."""
     groups: dict[str, ProgramGroup] = {}
@@ -321,17 +284,14 @@ def group_changes(
             group = groups[change.program] = ProgramGroup(
                 change.program, change.program_name or change.program, website
             )
-        group.changes.append(change_view(change, sources, pending_ids))
+        group.changes.append(change_view(change, sources, review))
     for group in groups.values():
         group.changes.sort(key=_view_order)
     return sorted(groups.values(), key=lambda g: (g.pending == 0, severity_rank(g.worst), g.name.lower()))
 
 
-def change_view(change: Change, sources: dict[str, SourceResult], pending_ids: set[str] | None) -> ChangeView:
-    rule = rule_for(change)
-    # A severity stored with the change is never lowered; changes recorded before severities existed
-    # carry the default (low) and get theirs from the rules.
-    severity = min(Severity(change.severity), rule.severity, key=severity_rank)
+def change_view(change: Change, sources: dict[str, SourceResult], review: ReviewState) -> ChangeView:
+    severity = Severity(change.severity)  # as stored with the change: never re-scored here
     old_text, new_text = display_value(change.old), display_value(change.new)
     old_segments, new_segments = word_diff(old_text, new_text)
     old_placeholder, new_placeholder = _placeholders(ChangeCategory(change.category))
@@ -339,8 +299,8 @@ def change_view(change: Change, sources: dict[str, SourceResult], pending_ids: s
         change=change,
         title=_CATEGORY_TITLES.get(ChangeCategory(change.category), str(change.category)),
         severity=severity,
-        why=rule.why,
-        state=_state(change, pending_ids),
+        why=reason(change),
+        state=review.status(change),
         old=old_segments,
         new=new_segments,
         old_placeholder=old_placeholder,
@@ -367,14 +327,8 @@ def review_commands(change_id: str) -> list[str]:
     return [f'ingest review ack {change_id} --note "…"', f'ingest review dismiss {change_id} --note "…"']
 
 
-def _state(change: Change, pending_ids: set[str] | None) -> str:
-    if not change.review:
-        return "info"
-    return "pending" if pending_ids is None or change.id in pending_ids else "reviewed"
-
-
 def _view_order(view: ChangeView) -> tuple[int, int, str]:
-    states = ("pending", "reviewed", "info")
+    states = (ReviewStatus.PENDING, ReviewStatus.REVIEWED, ReviewStatus.INFO)
     return states.index(view.state), severity_rank(view.severity), view.change.field
 
 
@@ -406,82 +360,6 @@ def _severity_counts(severities: Iterable[Severity]) -> list[tuple[str, int]]:
 # -- values and word diffs -------------------------------------------------------------------------
 
 
-def display_value(value: Any) -> str:
-    """A change's old/new value as readable text: a call or contact one 'key: value' per line."""
-    if value is None:
-        return ""
-    if isinstance(value, dict) and value and all(isinstance(item, dict) for item in value.values()):
-        # A keyed collection (all contacts, all calls): one item a line.
-        return "\n".join(_pairs(item, "; ") for item in value.values())
-    if isinstance(value, dict):
-        return _pairs(value, "\n")
-    if isinstance(value, list | tuple):
-        return "; ".join(display_value(item) for item in value)
-    return str(value)
-
-
-def _pairs(value: dict[str, Any], separator: str) -> str:
-    keys = sorted(
-        value, key=lambda key: (_KEY_ORDER.index(key) if key in _KEY_ORDER else len(_KEY_ORDER), key)
-    )
-    shown = (key for key in keys if value[key] not in (None, "", [], {}, False))
-    return separator.join(f"{key}: {display_value(value[key])}" for key in shown)
-
-
-def word_diff(old: str, new: str) -> tuple[list[Segment], list[Segment]]:
-    """Both sides as segments; words only in `old` are 'del', words only in `new` are 'ins'."""
-    before, after = _TOKEN.findall(old), _TOKEN.findall(new)
-    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
-    old_side: list[Segment] = []
-    new_side: list[Segment] = []
-    for tag, a_start, a_end, b_start, b_end in _merged_opcodes(matcher.get_opcodes(), before):
-        removed, added = "".join(before[a_start:a_end]), "".join(after[b_start:b_end])
-        if tag == "equal":
-            _append(old_side, "same", removed)
-            _append(new_side, "same", added)
-        else:
-            _append_changed(old_side, "del", removed)
-            _append_changed(new_side, "ins", added)
-    return old_side, new_side
-
-
-def _merged_opcodes(
-    opcodes: list[tuple[str, int, int, int, int]], before: list[str]
-) -> list[tuple[str, int, int, int, int]]:
-    """Fold a lone space between two changed words into the change, so 'a b'→'c d' reads as one edit."""
-    merged: list[tuple[str, int, int, int, int]] = []
-    for index, opcode in enumerate(opcodes):
-        tag, a_start, a_end, b_start, b_end = opcode
-        between_changes = 0 < index < len(opcodes) - 1 and opcodes[index + 1][0] != "equal"
-        if tag == "equal" and between_changes and "".join(before[a_start:a_end]).isspace():
-            tag = "replace"
-        if merged and tag != "equal" and merged[-1][0] != "equal":
-            previous = merged.pop()
-            opcode = ("replace", previous[1], a_end, previous[3], b_end)
-        else:
-            opcode = (tag, a_start, a_end, b_start, b_end)
-        merged.append(opcode)
-    return merged
-
-
-def _append_changed(side: list[Segment], kind: str, text: str) -> None:
-    """Spaces around a changed run stay outside the mark, so only words are struck or inserted."""
-    core = text.strip()
-    start = text.index(core) if core else len(text)
-    _append(side, "same", text[:start])
-    _append(side, kind, core)
-    _append(side, "same", text[start + len(core) :])
-
-
-def _append(side: list[Segment], kind: str, text: str) -> None:
-    if not text:
-        return
-    if side and side[-1].kind == kind:
-        side[-1] = Segment(kind, side[-1].text + text)
-    else:
-        side.append(Segment(kind, text))
-
-
 # -- evidence and links ----------------------------------------------------------------------------
 
 
@@ -494,7 +372,7 @@ def evidence_view(evidence: Evidence, sources: dict[str, SourceResult]) -> Evide
             Link(f"PDF page {page}", f"{address}#page={page}" if address else None) for page in evidence.pages
         ]
     elif address:
-        links.append(Link(_short_url(address), address))
+        links.append(Link(short_url(address), address))
     return EvidenceView(source=evidence.source, text=evidence.text, links=links)
 
 
@@ -502,43 +380,6 @@ def _source_address(source: SourceResult | None) -> str | None:
     if source is None:
         return None
     return safe_href(source.final_url) or safe_href(source.location)
-
-
-def safe_href(url: str | None) -> str | None:
-    """The URL when it is safe to link (http, https, mailto), else None: scraped text is never a script."""
-    if not url:
-        return None
-    scheme = urlsplit(url.strip()).scheme.lower()
-    return url.strip() if scheme in _SAFE_SCHEMES else None
-
-
-def safe_link(url: str | None, label: str | None = None, *, width: int = 60) -> Link | None:
-    href = safe_href(url)
-    return Link(label or _short_url(href, width), href) if href else None
-
-
-def contact_link(contact: Contact) -> Link:
-    """The e-mail address linking to mailto:, or whatever else the contact gives (phone, address) as text."""
-    if contact.email:
-        return Link(contact.email, safe_href(f"mailto:{quote(contact.email, safe='@.+-_')}"))
-    return Link(" ".join(part for part in (contact.phone, contact.address) if part), None)
-
-
-def _short_url(url: str, width: int = 60) -> str:
-    """Host and the end of the path, without scheme or index page: 'www.jst.go.jp/…/crest/en/'."""
-    parts = urlsplit(url)
-    if parts.scheme == "mailto":
-        return parts.path
-    path = re.sub(r"/index\.html?$", "/", parts.path)
-    if len(parts.netloc + path) <= width:
-        return parts.netloc + path
-    segments = [segment for segment in path.split("/") if segment]
-    slash = "/" if path.endswith("/") else ""
-    for count in range(len(segments) - 1, 0, -1):
-        text = f"{parts.netloc}/…/{'/'.join(segments[-count:])}{slash}"
-        if len(text) <= width:
-            return text
-    return (parts.netloc + path)[: width - 1] + "…"
 
 
 def _websites(*record_sets: Sequence[Program]) -> dict[str, str]:
@@ -559,47 +400,34 @@ def failed_sources(snapshot: Snapshot | None) -> list[SourceResult]:
 # -- index -----------------------------------------------------------------------------------------
 
 
-def _run_view(store: SnapshotStore, name: str) -> RunView:
-    folder = store.root / name
-    manifest = _read_manifest(folder)
-    changes, problem = _read_changes(folder)
-    if manifest is None:
-        problem = f"{MANIFEST} is missing or invalid"
+def run_view(store: SnapshotStore, name: str, review: ReviewState) -> RunView:
+    """One row of the index: the run's stored changes, counted the way every other view counts them."""
+    problem = ""
+    try:
+        manifest: Manifest | None = store.manifest(name)
+    except SnapshotError:
+        manifest, problem = None, f"{MANIFEST} is missing or invalid"
+    try:
+        changes = store.changes(name) or []
+    except SnapshotError:
+        changes, problem = [], problem or f"{CHANGES} is unreadable"
     categories = Counter(str(change.category) for change in changes)
-    review = [change for change in changes if change.review]
-    before = previous_name(store, name)
+    pending = review.pending(changes)
+    before = store.previous_of(name)
     return RunView(
         name=name,
         created_at=manifest.created_at if manifest else None,
         programs=manifest.programs if manifest else None,
         previous=before,
-        report_href=f"{quote(name)}.html" if before else None,
+        report_href=f"{quote(name)}.html" if before and not problem else None,
         categories=sorted(categories.items(), key=lambda item: (item[0] == "other", -item[1], item[0])),
-        severities=_severity_counts(rule_for(change).severity for change in review),
-        review=len(review),
+        severities=_severity_counts(Severity(change.severity) for change in pending),
+        review=len(pending),
+        reviewed=sum(review.status(change) is ReviewStatus.REVIEWED for change in changes),
         sources=len(manifest.sources) if manifest else 0,
         failed=[s for s in manifest.sources if s.status == SourceStatus.FAILED] if manifest else [],
         problem=problem,
     )
-
-
-def _read_manifest(folder: Path) -> Manifest | None:
-    try:
-        return Manifest.model_validate_json((folder / MANIFEST).read_bytes())
-    except (OSError, ValidationError):
-        return None
-
-
-def _read_changes(folder: Path) -> tuple[list[Change], str]:
-    """The run's recorded changes, and a problem to show when its change report cannot be read."""
-    path = folder / CHANGES_FILE
-    if not path.is_file():
-        return [], ""  # the first snapshot has nothing to compare with
-    try:
-        data = json.loads(path.read_bytes())
-        return [Change.model_validate(item) for item in data["changes"]], ""
-    except (OSError, ValueError, KeyError, TypeError, ValidationError):
-        return [], f"{CHANGES_FILE} is unreadable"
 
 
 def upcoming_deadlines(records: Iterable[Program], *, today: date) -> list[DeadlineView]:
