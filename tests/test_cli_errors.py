@@ -152,6 +152,21 @@ def test_a_full_disk_is_one_error_line(capsys: pytest.CaptureFixture[str]) -> No
     assert line == f"ingest: error: {output}: cannot write there (No space left on device)"
 
 
+@pytest.mark.parametrize(
+    "command", [["review"], ["diff", "OLD", "NEW"], ["report", "OLD", "NEW", "-o", "r.html"]]
+)
+def test_reading_a_ledger_under_a_regular_file_is_one_error_line(
+    snapshots: Path, afile: Path, capsys: pytest.CaptureFixture[str], command: list[str], tmp_path: Path
+) -> None:
+    names = SnapshotStore(snapshots).names()
+    args = [names[0] if a == "OLD" else names[-1] if a == "NEW" else a for a in command]
+    args = [str(tmp_path / a) if a.endswith(".html") else a for a in args]
+    ledger = afile / "l.tsv"
+    status = main([*args, "--snapshots", str(snapshots), "--ledger", str(ledger)])
+    line = _assert_one_error_line(capsys, status, ledger)
+    assert line.startswith(f"ingest: error: {ledger}: the review ledger cannot be read (")
+
+
 # -- the package's import structure -------------------------------------------------------------------
 
 PACKAGE = ingest.cli.__name__

@@ -50,10 +50,6 @@ class RunOutcome:
     def failed_sources(self) -> list[SourceResult]:
         return [s for s in self.sources if s.status == SourceStatus.FAILED]
 
-    @property
-    def review_changes(self) -> list[Change]:
-        return [c for c in self.changes if c.review]
-
 
 Progress = Callable[[SourceResult], None]
 

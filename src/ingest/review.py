@@ -108,6 +108,10 @@ class Ledger:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return []
+        except OSError as error:  # a folder, a parent that is a file, no permission
+            raise ReviewError(f"{self.path}: the review ledger cannot be read ({error.strerror})") from None
+        except UnicodeDecodeError:
+            raise ReviewError(f"{self.path}: the review ledger is not UTF-8 text") from None
         return [
             _parse_line(line, self.path, number)
             for number, line in enumerate(text.splitlines(), start=1)

@@ -47,7 +47,6 @@ class WebsiteRun:
     previous: Previous
     result: SourceResult
     records: list[Program] = field(default_factory=list)
-    followed: set[str] = field(default_factory=set)
 
 
 def read_websites(

@@ -20,6 +20,7 @@ import click
 
 from ingest import __version__
 from ingest.errors import ConfigError, SnapshotError
+from ingest.review import DEFAULT_LEDGER
 
 if TYPE_CHECKING:
     from ingest.snapshot import Snapshot, SnapshotStore
@@ -48,7 +49,7 @@ ledger_option = click.option(
     "--ledger",
     "ledger_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    default="reviews/ledger.tsv",
+    default=str(DEFAULT_LEDGER),
     show_default=True,
     envvar="INGEST_LEDGER",
     help="Review ledger: acknowledged, dismissed and expected changes do not count for --exit-code.",

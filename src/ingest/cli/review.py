@@ -18,9 +18,9 @@ from ingest.cli.base import (
     snapshots_option,
 )
 from ingest.health import DEFAULT_THRESHOLD
+from ingest.review import DEFAULT_LEDGER
 from ingest.snapshot import SnapshotStore
 
-_DEFAULT_LEDGER = "reviews/ledger.tsv"
 _LEDGER_HELP = "The review ledger (one decision a line; committed with the snapshots)."
 _CANNOT_RECORD = "cannot record the decision there"
 
@@ -56,7 +56,7 @@ _by_option = click.option("--by", help="Who decides (default: git config user.na
 
 
 @cli.group("review", invoke_without_command=True)
-@_ledger_option(_DEFAULT_LEDGER)
+@_ledger_option(str(DEFAULT_LEDGER))
 @snapshots_option
 @click.option("--exit-code", is_flag=True, help="Exit 1 when changes wait for review.")
 @click.pass_context
@@ -98,7 +98,7 @@ def _show_pending(paths: _ReviewPaths) -> int:
 
 def _review_paths(ctx: click.Context, ledger_path: Path | None, snapshots_dir: Path | None) -> _ReviewPaths:
     """A subcommand's own --ledger/--snapshots, else those given to (or defaulted by) `ingest review`."""
-    given = ctx.find_object(_ReviewPaths) or _ReviewPaths(Path(_DEFAULT_LEDGER), Path("snapshots"))
+    given = ctx.find_object(_ReviewPaths) or _ReviewPaths(DEFAULT_LEDGER, Path("snapshots"))
     return _ReviewPaths(ledger_path or given.ledger, snapshots_dir or given.snapshots)
 
 
