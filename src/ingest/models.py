@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from ingest.errors import ErrorKind
-from ingest.normalize import clean_text
+from ingest.normalize import clean_text, strip_controls
 
 SCHEMA_VERSION = "1"
 # The agencies' deadlines are Japan time (UTC+9, no summer time). The one constant every module uses.
@@ -39,6 +39,9 @@ def _require_aware(value: date | datetime | None) -> date | datetime | None:
 
 Moment = Annotated[date | datetime | None, BeforeValidator(_parse_moment)]
 CleanText = Annotated[str, BeforeValidator(lambda v: clean_text(v) if isinstance(v, str) else v)]
+# Text kept as given (URLs, error messages) but never with control characters: scraped or
+# server-sent text must not drive a terminal, an XML parser or a spreadsheet.
+PlainText = Annotated[str, BeforeValidator(lambda v: strip_controls(v) if isinstance(v, str) else v)]
 
 
 class Record(BaseModel):
@@ -96,7 +99,7 @@ class CallPeriod(Record):
 class Contact(Record):
     email: str | None = None
     label: CleanText | None = Field(None, description="Who the address is for, as printed.")
-    phone: str | None = None
+    phone: PlainText | None = None
     address: CleanText | None = None
     rebuilt: bool = Field(False, description="True when the address was rebuilt from an obfuscated form.")
 
@@ -168,8 +171,8 @@ class Program(Record):
     notes: list[CleanText] = Field(
         default_factory=list, description="Advice and disclaimers printed with it."
     )
-    website: str | None = None
-    links: list[str] = Field(default_factory=list)
+    website: PlainText | None = None
+    links: list[PlainText] = Field(default_factory=list)
     contacts: list[Contact] = Field(default_factory=list)
     calls: list[CallPeriod] = Field(default_factory=list)
     conflicts: list[Conflict] = Field(default_factory=list)
@@ -212,7 +215,7 @@ class Evidence(Record):
     source: str
     url: str | None = None
     pages: list[int] = Field(default_factory=list)
-    text: str = ""
+    text: PlainText = ""
 
 
 class Change(Record):
@@ -220,7 +223,7 @@ class Change(Record):
 
     id: str = Field(description="Stable: a hash of program, field, old and new values.")
     program: str
-    program_name: str = ""
+    program_name: PlainText = ""
     category: ChangeCategory
     field: str = Field(
         description="Dotted path inside the record, e.g. calls[2025 call for proposals].closes."
@@ -233,7 +236,7 @@ class Change(Record):
     new: Any = None
     review: bool
     severity: Severity = Severity.LOW
-    detail: str = ""
+    detail: PlainText = ""
     old_evidence: list[Evidence] = Field(default_factory=list)
     new_evidence: list[Evidence] = Field(default_factory=list)
 
@@ -274,7 +277,7 @@ class FetchedPage(Record):
     url: str
     final_url: str | None = None
     status: int | None = None  # HTTP status of the final answer (304: stored bytes reused)
-    error: str | None = None
+    error: PlainText | None = None
     error_kind: ErrorKind | None = None
     content_sha256: str | None = None
     content_type: str | None = None
@@ -295,7 +298,7 @@ class SourceResult(Record):
     kind: str
     location: str
     status: SourceStatus
-    error: str | None = None
+    error: PlainText | None = None
     error_kind: ErrorKind | None = None
     content_sha256: str | None = None
     content_type: str | None = None
@@ -308,7 +311,7 @@ class SourceResult(Record):
     records: int = 0
     stale_records: int = 0
     pages: list[FetchedPage] = Field(default_factory=list)
-    problems: list[str] = Field(
+    problems: list[PlainText] = Field(
         default_factory=list, description="What went wrong short of failing the source."
     )
 

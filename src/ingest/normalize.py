@@ -22,9 +22,21 @@ _DASHES = re.compile(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
 _TILDES = re.compile(r"[\u301c\uff5e\u223c]")  # wave dash, full-width tilde, tilde operator
 
 
+# C0 and C1 control characters except tab and line breaks, and the bidirectional overrides and
+# isolates that make text display in another order than it is stored ("Trojan source").
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_controls(text: str) -> str:
+    """The text without control characters: scraped text never drives a terminal, a spreadsheet or
+    an XML parser. Tabs and line breaks stay."""
+    return _CONTROLS.sub("", text)
+
+
 def clean_text(text: str) -> str:
-    """NFKC, invisible characters removed, runs of spaces collapsed, lines trimmed, blank lines dropped."""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    """NFKC, control and invisible characters removed, runs of spaces collapsed, lines trimmed, blank
+    lines dropped."""
+    text = strip_controls(unicodedata.normalize("NFKC", text)).translate(_INVISIBLE)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = (_HSPACE.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line)

@@ -14,7 +14,9 @@ from icalendar import Calendar, Event
 
 from ingest import __version__
 from ingest.models import JAPAN, CallPeriod, Precision, Program
+from ingest.normalize import strip_controls
 from ingest.report.freshness import freshness
+from ingest.report.links import safe_href
 
 
 def calendar_ics(records: Iterable[Program], *, stamp: datetime) -> bytes:
@@ -56,7 +58,7 @@ def _deadline_event(program: Program, call: CallPeriod, uid: str, stamp: datetim
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", stamp.astimezone(UTC))
-    event.add("summary", f"Deadline: {program.name}")
+    event.add("summary", strip_controls(f"Deadline: {program.name}"))  # RFC 5545 forbids controls
     closes = call.closes
     if isinstance(closes, datetime):  # datetime before date: a datetime is a date too
         event.add("dtstart", closes.astimezone(JAPAN))
@@ -64,9 +66,10 @@ def _deadline_event(program: Program, call: CallPeriod, uid: str, stamp: datetim
         event.add("dtstart", closes)
         event.add("dtend", closes + timedelta(days=1))  # all-day: DTEND is exclusive
     event.add("transp", "TRANSPARENT")  # a deadline does not make anyone busy
-    event.add("description", _event_description(program, call))
-    if program.website:
-        event.add("url", program.website)
+    event.add("description", strip_controls(_event_description(program, call)))
+    website = safe_href(program.website)
+    if website:
+        event.add("url", website)
     return event
 
 

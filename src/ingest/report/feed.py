@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from feedgen.feed import FeedGenerator
 
 from ingest.models import Change
+from ingest.normalize import strip_controls
+from ingest.report.links import safe_href
 from ingest.report.values import value_text
 from ingest.snapshot import SeenChange
 
@@ -51,13 +53,13 @@ def _add_entry(feed: FeedGenerator, first: SeenChange, last: SeenChange, website
     change = last.change
     entry = feed.add_entry(order="append")  # feedgen prepends by default; the list is already newest first
     entry.id(f"urn:ingest:change:{change.id}")
-    entry.title(entry_title(change))
+    entry.title(strip_controls(entry_title(change)))  # XML cannot carry control characters
     entry.published(first.created_at.astimezone(UTC))
     entry.updated(last.created_at.astimezone(UTC))
     entry.category(term=str(change.category))
-    entry.content(_entry_text(change, first, last), type="text")
-    if website:
-        entry.link(href=website, rel="alternate")
+    entry.content(strip_controls(_entry_text(change, first, last)), type="text")
+    if safe_href(website):
+        entry.link(href=safe_href(website), rel="alternate")
 
 
 def entry_title(change: Change) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ingest.models import Change, SourceResult, SourceStatus
+from ingest.report.escape import markdown_text
 from ingest.report.values import value_text
 from ingest.review import ReviewState, ReviewStatus
 
@@ -36,12 +37,12 @@ def changes_markdown(
     failed = [s for s in sources if s.status == SourceStatus.FAILED]
     if failed:
         lines += ["", "## Sources that failed (their last good data is kept, marked stale)", ""]
-        lines += [f"- `{s.id}` ({s.error_kind}): {s.error}" for s in failed]  # the error names the URL
+        lines += [f"- `{s.id}` ({s.error_kind}): {markdown_text(s.error or '')}" for s in failed]
     by_program: dict[str, list[Change]] = {}
     for change in changes:
         by_program.setdefault(change.program, []).append(change)
     for program_id, items in by_program.items():
-        name = items[0].program_name or program_id
+        name = markdown_text(items[0].program_name or program_id)
         lines += ["", f"## {name} (`{program_id}`)", ""]
         for change in sorted(items, key=lambda c: not c.review):
             done = review.status(change) is ReviewStatus.REVIEWED
@@ -51,12 +52,17 @@ def changes_markdown(
 
 def _change_line(change: Change) -> str:
     flag = "**review**" if change.review else "other"
-    where = f" `{change.field}`" if change.field else ""
+    where = f" {_code(change.field)}" if change.field else ""
     text = f"- {flag} · {change.category}{where}: {_value(change.old)} → {_value(change.new)}"
     if change.detail:
-        text += f" ({change.detail})"
+        text += f" ({markdown_text(change.detail)})"
     return f"{text} — id `{change.id}`"
 
 
 def _value(value: Any) -> str:
-    return "∅" if value is None else f"`{value_text(value, width=300).replace('`', chr(39))}`"
+    return "∅" if value is None else _code(value)
+
+
+def _code(value: Any) -> str:
+    """Inline code, which Markdown shows as is: only a backtick could end it early."""
+    return f"`{value_text(value, width=300).replace('`', chr(39))}`"

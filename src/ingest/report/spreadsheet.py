@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
 from ingest.models import CallPeriod, Program
+from ingest.report.escape import spreadsheet_cell
 from ingest.report.freshness import freshness
 
 CSV_COLUMNS = (
@@ -44,7 +45,9 @@ def export_csv(records: Iterable[Program]) -> str:
     for program in sorted(records, key=lambda record: record.id):
         calls: list[CallPeriod | None] = [*program.calls] or [None]
         for call in calls:
-            writer.writerow(_csv_row(program, call))
+            writer.writerow(
+                {column: spreadsheet_cell(cell) for column, cell in _csv_row(program, call).items()}
+            )
     return buffer.getvalue()
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ingest.normalize import strip_controls
+
 # Calls and contacts print their keys in this order; other keys follow alphabetically.
 _KEY_ORDER = ("label", "raw", "opens", "closes", "status", "email", "phone", "address")
 
@@ -15,7 +17,7 @@ def value_text(value: Any, width: int | None = None) -> str:
     if value is None:
         return "∅"
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
-    text = " ".join(text.split())
+    text = " ".join(strip_controls(text).split())
     return text if width is None or len(text) <= width else text[: width - 1] + "…"
 
 
