@@ -7,6 +7,7 @@ carried forward, marked stale, so a failure never reads as programs being remove
 from __future__ import annotations
 
 import logging
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,7 +26,7 @@ from ingest.normalize import sha256_bytes
 from ingest.report.markdown import changes_markdown
 from ingest.review import ReviewState
 from ingest.snapshot import Snapshot, SnapshotStore, records_json, snapshot_name
-from ingest.sources import HtmlSource, PdfSource, load_sources
+from ingest.sources import HtmlSource, PdfSource, SourceList, load_sources
 from ingest.websites import Previous, read_websites
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class RunOutcome:
     previous: Snapshot | None
     changes: list[Change]
     sources: list[SourceResult]
+    notes: list[str] = field(default_factory=list)  # what the run worked around (an unreadable snapshot)
 
     @property
     def failed_sources(self) -> list[SourceResult]:
@@ -69,7 +71,21 @@ def run(
     declared = load_sources(sources_dir)
     settings = _fetch_settings(declared.fetch, rewrite_hosts)  # a bad setting stops the run before any work
     store = SnapshotStore(snapshots_dir)
-    previous = store.latest()
+    with store.locked():  # one run at a time: two would both compare with the same previous snapshot
+        return _run_locked(declared, settings, sources_dir, store, now, progress, review)
+
+
+def _run_locked(
+    declared: SourceList,
+    settings: FetchSettings,
+    sources_dir: Path,
+    store: SnapshotStore,
+    now: datetime,
+    progress: Progress | None,
+    review: ReviewState | None,
+) -> RunOutcome:
+    previous, unreadable = store.latest_readable()
+    notes = [f"{problem}: skipped, compared with the newest readable snapshot" for problem in unreadable]
     before = previous_by_source(store, previous)
     outcomes: list[SourceOutcome] = []
     for source in declared.source:
@@ -91,7 +107,7 @@ def run(
     results = [outcome.result for outcome in outcomes]
     if previous is not None and not changes and _same_content(results, previous.manifest.sources):
         store.log_check(now, f"unchanged since {previous.name}: {len(results)} sources, content hashes equal")
-        return RunOutcome(snapshot=None, previous=previous, changes=[], sources=results)
+        return RunOutcome(snapshot=None, previous=previous, changes=[], sources=results, notes=notes)
     manifest = Manifest(
         snapshot=snapshot_name(now),
         created_at=now,
@@ -112,7 +128,7 @@ def run(
         report=report,
     )
     store.log_check(now, f"wrote {snapshot.name}: {len(changes)} change(s)")
-    return RunOutcome(snapshot=snapshot, previous=previous, changes=changes, sources=results)
+    return RunOutcome(snapshot=snapshot, previous=previous, changes=changes, sources=results, notes=notes)
 
 
 def _fetch_settings(declared: FetchSettings, rewrite_hosts: dict[str, str] | None) -> FetchSettings:
@@ -173,13 +189,24 @@ def _read_pdf_source(
     source: PdfSource, sources_dir: Path, store: SnapshotStore, result: SourceResult, now: datetime
 ) -> list[Program]:
     path = sources_dir / source.path
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise IngestError(f"{path}: cannot be read ({error.strerror})") from None
+    data = _read_source_file(path, sources_dir)
     result.content_sha256 = store.put_raw(data)
     result.bytes, result.content_type, result.fetched_at = len(data), "application/pdf", now
     return extract_pdf(data, name=str(path), source_id=source.id, extracted_at=now)
+
+
+def _read_source_file(path: Path, sources_dir: Path) -> bytes:
+    """A document of the sources folder; anything else (a path leading outside it, a device, a FIFO,
+    a folder) is refused before a byte is read."""
+    try:
+        resolved = path.resolve(strict=True)
+        if not resolved.is_relative_to(sources_dir.resolve()):
+            raise IngestError(f"{path}: leads outside the sources folder {sources_dir}; refused")
+        if not stat.S_ISREG(resolved.stat().st_mode):
+            raise IngestError(f"{path}: not a regular file (a device, FIFO or folder); refused")
+        return resolved.read_bytes()
+    except OSError as error:
+        raise IngestError(f"{path}: cannot be read ({error.strerror})") from None
 
 
 def _check_count(source: PdfSource, records: list[Program], previous: Previous) -> None:

@@ -103,20 +103,33 @@ class Ledger:
         self.path = path
 
     def decisions(self) -> list[Decision]:
-        """Every decision, in the order recorded."""
+        """Every decision, in the order recorded; ReviewError at the first malformed line."""
+        decisions, problems = self.read()
+        if problems:
+            raise ReviewError(problems[0])
+        return decisions
+
+    def read(self) -> tuple[list[Decision], list[str]]:
+        """Every well-formed decision, and one problem (file and line) for each line that is not
+        one: a hand-edit gone wrong must not block every later run."""
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            return []
+            return [], []
         except OSError as error:  # a folder, a parent that is a file, no permission
             raise ReviewError(f"{self.path}: the review ledger cannot be read ({error.strerror})") from None
         except UnicodeDecodeError:
             raise ReviewError(f"{self.path}: the review ledger is not UTF-8 text") from None
-        return [
-            _parse_line(line, self.path, number)
-            for number, line in enumerate(text.splitlines(), start=1)
-            if line.strip() and not line.startswith("#")
-        ]
+        decisions: list[Decision] = []
+        problems: list[str] = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            try:
+                decisions.append(_parse_line(line, self.path, number))
+            except ReviewError as error:
+                problems.append(str(error))
+        return decisions, problems
 
     def record(
         self,
@@ -216,7 +229,8 @@ class ReviewState:
     (run summary, `diff`, `review`, `report`, the HTML index and pages, report.md, exit statuses)
     asks this one object."""
 
-    def __init__(self, decisions: Sequence[Decision] = ()) -> None:
+    def __init__(self, decisions: Sequence[Decision] = (), problems: Sequence[str] = ()) -> None:
+        self.problems = list(problems)  # ledger lines that could not be read (their decisions do not count)
         self._decided = {d.subject for d in decisions if d.kind is not DecisionKind.EXPECT}
         self._expected = [d for d in decisions if d.kind is DecisionKind.EXPECT]
 
@@ -225,7 +239,8 @@ class ReviewState:
         """The state a ledger (or the ledger file at a path) records; None: nothing is reviewed yet."""
         if ledger is None:
             return cls()
-        return cls((ledger if isinstance(ledger, Ledger) else Ledger(ledger)).decisions())
+        decisions, problems = (ledger if isinstance(ledger, Ledger) else Ledger(ledger)).read()
+        return cls(decisions, problems)
 
     def status(self, change: Change) -> ReviewStatus:
         if not change.review:

@@ -19,17 +19,21 @@ killed at any point leaves the earlier snapshots intact and no partial one visib
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import secrets
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
 from pydantic import TypeAdapter, ValidationError
 
 from ingest.errors import SnapshotError
@@ -43,6 +47,7 @@ CHANGES = "changes.json"
 REPORT = "report.md"
 CHECK_LOG = "check.log"
 RAW = "raw"
+LOCK = ".lock"  # held by the run writing to the folder
 _NAME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z(?:-\d+)?$")
 _ABANDONED_AFTER = 3600  # seconds: an older .tmp-* folder belongs to a run that was killed
 ProgramList = TypeAdapter(list[Program])
@@ -95,6 +100,17 @@ class SnapshotStore:
         names = self.names()
         return self.load(names[-1]) if names else None
 
+    def latest_readable(self) -> tuple[Snapshot | None, list[str]]:
+        """The newest snapshot that loads, and why each newer one did not (a corrupt latest snapshot
+        must not block every later run: they compare with the newest good one instead)."""
+        unreadable: list[str] = []
+        for name in reversed(self.names()):
+            try:
+                return self.load(name), unreadable
+            except SnapshotError as error:
+                unreadable.append(str(error))
+        return None, unreadable
+
     def load(self, name: str) -> Snapshot:
         path = self.root / name
         return load_snapshot(path)
@@ -104,8 +120,14 @@ class SnapshotStore:
         return read_manifest(self.root / name)
 
     def manifests(self) -> list[Manifest]:
-        """Every snapshot's manifest, oldest first."""
-        return [self.manifest(name) for name in self.names()]
+        """Every readable snapshot's manifest, oldest first (an unreadable one is no run to count)."""
+        found: list[Manifest] = []
+        for name in self.names():
+            try:
+                found.append(self.manifest(name))
+            except SnapshotError:
+                continue
+        return found
 
     def changes(self, name: str) -> list[Change] | None:
         """The changes a run recorded against its previous snapshot; None when it recorded none
@@ -179,13 +201,33 @@ class SnapshotStore:
         return data
 
     # -- writing ---------------------------------------------------------------------------------
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the snapshots folder for one run. The lock is the operating system's (fcntl), so a run
+        that is killed releases it by itself and never leaves a stale lock behind."""
+        with self._writing("take the run lock"):
+            self.root.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(self.root / LOCK, timeout=0)
+            try:
+                lock.acquire()
+            except Timeout:
+                raise SnapshotError(
+                    f"{self.root}: another `ingest run` is writing to this snapshots folder; "
+                    "run again when it has finished"
+                ) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
     def put_raw(self, data: bytes) -> str:
         """Store bytes once, under their hash; an existing copy is never rewritten."""
         digest = sha256_bytes(data)
         path = self.raw_path(digest)
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(path, data)
+            with self._writing("store raw bytes"):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                _write_atomically(path, data)
         return digest
 
     def write(
@@ -198,43 +240,79 @@ class SnapshotStore:
         report: str | None = None,
     ) -> Snapshot:
         """Write a complete snapshot (with each source's own records, the changes against
-        `manifest.previous` and the Markdown report, when given) and make it visible in one rename."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        self._remove_abandoned()
-        final = self._free_name(manifest.snapshot)
-        if final.name != manifest.snapshot:  # two runs in one second: the manifest names its own folder
-            manifest = manifest.model_copy(update={"snapshot": final.name})
-        staging = self.root / f".tmp-{final.name}-{os.getpid()}"
-        staging.mkdir()
-        try:
-            files = {MANIFEST: manifest.model_dump_json(indent=2) + "\n", RECORDS: records_json(records)}
-            if by_source is not None:
-                files[BY_SOURCE] = canonical_json(
-                    {source: [r.model_dump(mode="json") for r in kept] for source, kept in by_source.items()}
-                )
+        `manifest.previous` and the Markdown report, when given) and make it visible in one rename.
+        Two writes with one name (two runs in one second) get distinct folders; a failed write leaves
+        nothing behind and is one SnapshotError."""
+        with self._writing("write the snapshot"):
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._remove_abandoned()
+            staging = self.root / f".tmp-{manifest.snapshot}-{os.getpid()}-{secrets.token_hex(4)}"
+            staging.mkdir()
+            try:
+                files = {RECORDS: records_json(records)}
+                if by_source is not None:
+                    files[BY_SOURCE] = canonical_json(
+                        {
+                            source: [r.model_dump(mode="json") for r in kept]
+                            for source, kept in by_source.items()
+                        }
+                    )
+                if report is not None:
+                    files[REPORT] = report
+                for name, text in files.items():
+                    _write_file(staging / name, text.encode("utf-8"))
+                final, manifest = self._rename_into_place(staging, manifest, changes)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+        return Snapshot(name=final.name, path=final, manifest=manifest, records=records)
+
+    def _rename_into_place(
+        self, staging: Path, manifest: Manifest, changes: list[Change] | None
+    ) -> tuple[Path, Manifest]:
+        """Rename the staged snapshot to the first free name; the manifest (and changes.json) name
+        the folder they are in, so they are written for the name the rename takes."""
+        for _ in range(1000):
+            final = self._free_name(manifest.snapshot)
+            named = manifest.model_copy(update={"snapshot": final.name})
+            named_files = {MANIFEST: named.model_dump_json(indent=2) + "\n"}
             if changes is not None:
-                files[CHANGES] = changes_document(changes, old=manifest.previous, new=manifest.snapshot)
-            if report is not None:
-                files[REPORT] = report
-            for name, text in files.items():
+                named_files[CHANGES] = changes_document(changes, old=named.previous, new=named.snapshot)
+            for name, text in named_files.items():
+                (staging / name).unlink(missing_ok=True)
                 _write_file(staging / name, text.encode("utf-8"))
             _fsync_dir(staging)
-            os.rename(staging, final)
+            try:
+                os.rename(staging, final)
+            except OSError as error:
+                if error.errno in (errno.EEXIST, errno.ENOTEMPTY):
+                    continue  # another writer took the name between the check and the rename
+                raise
             _fsync_dir(self.root)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        return Snapshot(name=final.name, path=final, manifest=manifest, records=records)
+            return final, named
+        raise SnapshotError(f"{self.root}: no free snapshot name for {manifest.snapshot}")
 
     def log_check(self, now: datetime, message: str) -> None:
         """One line per run in check.log, appended in a single write."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        line = f"{now.astimezone(UTC).isoformat(timespec='seconds')}\t{message}\n".encode()
-        descriptor = os.open(self.check_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        with self._writing("append to the check log"):
+            self.root.mkdir(parents=True, exist_ok=True)
+            line = f"{now.astimezone(UTC).isoformat(timespec='seconds')}\t{message}\n".encode()
+            descriptor = os.open(self.check_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(descriptor, line)
+            finally:
+                os.close(descriptor)
+
+    @contextmanager
+    def _writing(self, what: str) -> Iterator[None]:
+        """A read-only, full or missing snapshots folder is one sentence, never a traceback."""
         try:
-            os.write(descriptor, line)
-        finally:
-            os.close(descriptor)
+            yield
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise SnapshotError(
+                f"{self.root}: cannot {what} there ({reason}); nothing partial is kept"
+            ) from None
 
     def _free_name(self, name: str) -> Path:
         candidate, counter = self.root / name, 1

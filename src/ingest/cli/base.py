@@ -20,7 +20,7 @@ import click
 
 from ingest import __version__
 from ingest.errors import ConfigError, SnapshotError
-from ingest.review import DEFAULT_LEDGER
+from ingest.review import DEFAULT_LEDGER, ReviewState
 
 if TYPE_CHECKING:
     from ingest.snapshot import Snapshot, SnapshotStore
@@ -92,6 +92,15 @@ def os_errors_as_sentence(path: Path | str, cannot: str = "cannot write there") 
         yield
     except OSError as error:
         raise ConfigError(f"{path}: {cannot} ({error.strerror or error})") from None
+
+
+def review_state(ledger: Path) -> ReviewState:
+    """The ledger's review state; unreadable lines are warned about (with their line numbers) and
+    their decisions do not count, so the changes they named stay waiting rather than vanish."""
+    state = ReviewState.of(ledger)
+    for problem in state.problems:
+        click.echo(f"WARNING: {problem}; the line is skipped until it is repaired", err=True)
+    return state
 
 
 def write_output(data: str | bytes, output: Path | None, *, cannot: str = "cannot write there") -> None:

@@ -18,6 +18,7 @@ from ingest.cli.base import (
     os_errors_as_sentence,
     output_option,
     resolve_snapshot,
+    review_state,
     snapshots_option,
     write_output,
 )
@@ -38,11 +39,10 @@ _CANNOT_WRITE_REPORT = "cannot write the report there"
 def diff(old: Path, new: Path, as_json: bool, exit_code: bool, snapshots_dir: Path, ledger_path: Path) -> int:
     """Compare two snapshots (folders or names) or two record files."""
     from ingest.report.markdown import changes_markdown
-    from ingest.review import ReviewState
     from ingest.snapshot import changes_document
 
     pair = _compare(resolve_snapshot(old, snapshots_dir), resolve_snapshot(new, snapshots_dir))
-    review = ReviewState.of(ledger_path)
+    review = review_state(ledger_path)
     if as_json:
         click.echo(changes_document(pair.changes, old=str(old), new=str(new)), nl=False)
     else:
@@ -125,10 +125,9 @@ def report(
 
 def _write_report_file(old_path: Path, new_path: Path, output: Path, title: str, ledger: Path) -> None:
     from ingest.report.html import render_diff_report
-    from ingest.review import ReviewState
 
     pair = _compare(old_path, new_path)
-    review = ReviewState.of(ledger)
+    review = review_state(ledger)
     page = render_diff_report(pair.changes, old=pair.old, new=pair.new, title=title, review=review)
     if output.is_dir():
         raise ConfigError(f"{output}: is a folder; give the HTML file to write (or use --index)")
@@ -138,7 +137,6 @@ def _write_report_file(old_path: Path, new_path: Path, output: Path, title: str,
 def _write_report_index(snapshots_dir: Path, output: Path, today: date, ledger: Path) -> list[Path]:
     from ingest.errors import SnapshotError
     from ingest.report.html import write_index
-    from ingest.review import ReviewState
 
     store = SnapshotStore(snapshots_dir)
     if not store.names():
@@ -146,7 +144,7 @@ def _write_report_index(snapshots_dir: Path, output: Path, today: date, ledger: 
     if output.exists() and not output.is_dir():
         raise ConfigError(f"{output}: with --index, --output must be a folder")
     with os_errors_as_sentence(output, _CANNOT_WRITE_REPORT):
-        return write_index(store, output, today=today, review=ReviewState.of(ledger))
+        return write_index(store, output, today=today, review=review_state(ledger))
 
 
 @cli.command()

@@ -15,6 +15,7 @@ from ingest.cli.base import (
     cli,
     latest_snapshot,
     os_errors_as_sentence,
+    review_state,
     snapshots_option,
 )
 from ingest.health import DEFAULT_THRESHOLD
@@ -74,10 +75,9 @@ def review_group(ctx: click.Context, ledger_path: Path, snapshots_dir: Path, exi
 
 def _show_pending(paths: _ReviewPaths) -> int:
     from ingest.report.listing import change_line
-    from ingest.review import ReviewState
 
     store = SnapshotStore(paths.snapshots)
-    pending = ReviewState.of(paths.ledger).pending_in(store)
+    pending = review_state(paths.ledger).pending_in(store)
     if not pending:
         click.echo("No changes wait for review.")
         return 0

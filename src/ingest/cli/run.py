@@ -13,6 +13,7 @@ from ingest.cli.base import (
     EXIT_SOURCES_FAILED,
     cli,
     ledger_option,
+    review_state,
     snapshots_option,
     sources_option,
 )
@@ -51,14 +52,15 @@ def run(
 ) -> int:
     """Extract every source, write a dated snapshot and a diff report against the previous one."""
     from ingest.pipeline import run as run_pipeline
-    from ingest.review import ReviewState
 
     mirrors = dict(_host_pair(item) for item in rewrite_hosts)
-    review = ReviewState.of(ledger_path)
+    review = review_state(ledger_path)
     outcome = run_pipeline(
         sources_dir, snapshots_dir, progress=_show_source, rewrite_hosts=mirrors or None, review=review
     )
     waiting = review.pending(outcome.changes)
+    for note in outcome.notes:
+        click.echo(f"WARNING: {note}", err=True)
     snapshot = outcome.snapshot
     if snapshot is None:
         assert outcome.previous is not None
