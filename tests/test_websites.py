@@ -330,3 +330,38 @@ def test_a_linked_pdf_reaches_the_merged_record_with_its_own_provenance_kind(
     assert [(p.url, p.stale) for p in linked] == [(pdf_url, True)]  # carried forward by its URL
     result = next(s for s in run.latest().manifest.sources if s.id == "jst-crest")
     assert result.status == "partial" and any(pdf_url in problem for problem in result.problems)
+
+
+@pytest.mark.parametrize("garbage", ["random", "binary"])
+def test_a_program_page_answering_garbage_fails_and_keeps_every_last_good_value(
+    run: Runner, sites: tuple[SiteState, dict[str, str]], garbage: str
+) -> None:
+    """Random bytes (or a binary file) served as the program page: the source fails (kind garbage),
+    and the page's records and its call page's records are all carried forward, marked stale; no
+    deadline, contact or removal is reported."""
+    import random
+    import zlib
+
+    state, _ = sites
+    assert run() == 0
+    before = by_id(run.latest())["crest"]
+    noise = random.Random(7)
+    body = (
+        bytes(noise.getrandbits(8) for _ in range(6000))
+        if garbage == "random"
+        else b"\x89PNG\r\n\x1a\n" + zlib.compress((ROOT / "README.md").read_bytes())  # an image
+    )
+    state.faults[("www.jst.go.jp", "/kisoken/crest/en/index.html")] = Fault(
+        body=body, content_type="text/html"
+    )
+    assert run() == 0
+    latest = run.latest()
+    result = next(s for s in latest.manifest.sources if s.id == "jst-crest")
+    assert (result.status, result.error_kind) == ("failed", "garbage")
+    crest = by_id(latest)["crest"]
+    assert [c.model_dump(exclude={"source"}) for c in crest.calls] == [
+        c.model_dump(exclude={"source"}) for c in before.calls
+    ]
+    assert crest.contacts == before.contacts and crest.links == before.links
+    assert all(p.stale for p in crest.provenance if p.source == "jst-crest")
+    assert changes_of(latest) == []

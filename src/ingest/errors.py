@@ -21,6 +21,7 @@ class ErrorKind(StrEnum):
     EMPTY_RESPONSE = "empty"  # the server answered with no body at all
     LAYOUT_CHANGED = "layout-changed"  # the document or page no longer gives what it gave
     EXTRACT = "extract"  # the document could not be read
+    GARBAGE = "garbage"  # the answer is not readable text of its declared type (binary, mis-encoded)
 
 
 class IngestError(Exception):
@@ -32,7 +33,11 @@ class ConfigError(IngestError):
 
 
 class ExtractError(IngestError):
-    """A document could not be read, or gave no usable records."""
+    """A document could not be read, or gave no usable records. `kind` classifies it for health."""
+
+    def __init__(self, message: str, kind: ErrorKind = ErrorKind.EXTRACT) -> None:
+        super().__init__(message)
+        self.kind = ErrorKind(kind)
 
 
 class EmptyExtractError(ExtractError):

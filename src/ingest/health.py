@@ -73,6 +73,7 @@ _FAILURE_CLASSES: dict[ErrorKind, FailureClass] = {
             False,
             "the document could not be read; check the file or the extractor",
         ),
+        (ErrorKind.GARBAGE, "content", False, "the page is not readable HTML (binary, mis-encoded)"),
     ]
 }
 

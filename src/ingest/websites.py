@@ -92,7 +92,9 @@ def _fetch_round(
             records = _extract_page(run, page, outcome, store)
         except IngestError as error:
             page.error = str(error)
-            page.error_kind = error.kind if isinstance(error, FetchError) else ErrorKind.EXTRACT
+            page.error_kind = (
+                error.kind if isinstance(error, FetchError | ExtractError) else ErrorKind.EXTRACT
+            )
             _page_failed(run, page, main=main)
             continue
         run.records.extend(records)

@@ -8,12 +8,14 @@ records (stable id, agencies, provenance).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 
+from ingest.errors import ErrorKind, ExtractError
 from ingest.extract.catalogue import load_catalogue
 from ingest.extract.decode import decode_html
 from ingest.extract.sites import ROUTES, Route, generic
@@ -52,6 +54,7 @@ def extract_html(
         text, _encoding = decode_html(content, content_type)
     else:
         data, text = content.encode("utf-8"), content
+    _require_readable_html(text, url)
     soup = BeautifulSoup(text, "lxml")
     agency = load_catalogue().agency_for_url(url)
     page = Page(url=url, soup=soup, main=main_content(soup), agencies=[agency] if agency else [])
@@ -77,6 +80,27 @@ def _route(url: str) -> Route | None:
     parts = urlsplit(url)
     host, path = (parts.hostname or "").lower(), parts.path or "/"
     return next((route for route in ROUTES if route.matches(host, path)), None)
+
+
+# Random or binary bytes decode to something in some legacy code page; what gives them away is how
+# many characters are controls or replacements, and that no HTML element is found.
+_UNREADABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+_HTML_ELEMENT = re.compile(r"<\s*(?:html|head|body|title|main|div|p|table|section|article|h[1-6])\b", re.I)
+MAX_UNREADABLE_SHARE = 0.02
+
+
+def _require_readable_html(text: str, url: str) -> None:
+    """An answer that is not HTML text fails the page (its last good data is kept): read as HTML it
+    would give a record of nothing and lose the page's fields and links."""
+    unreadable = len(_UNREADABLE.findall(text))
+    if unreadable > max(16, MAX_UNREADABLE_SHARE * len(text)):
+        raise ExtractError(
+            f"{url}: the answer is not readable text ({unreadable} of {len(text)} characters are control "
+            "or undecodable bytes)",
+            ErrorKind.GARBAGE,
+        )
+    if _HTML_ELEMENT.search(text) is None:
+        raise ExtractError(f"{url}: the answer holds no HTML document", ErrorKind.GARBAGE)
 
 
 def build_program(draft: Draft, page: Page, provenance: Provenance) -> Program:
