@@ -20,7 +20,10 @@ def run_with_websites(tmp_path: Path) -> tuple[Path, Path]:
     sources = tmp_path / "sources"
     shutil.copytree(ROOT / "sources", sources)
     toml = sources / "sources.toml"
-    toml.write_text("[fetch]\nmin_interval = 0\nretries = 0\n\n" + toml.read_text())
+    # isolate = false: the test stands in for an extractor edit by patching it in this process.
+    toml.write_text(
+        "[fetch]\nmin_interval = 0\nretries = 0\n\n[extract]\nisolate = false\n\n" + toml.read_text()
+    )
     snapshots = tmp_path / "snapshots"
     with serve_sites() as (_, mirrors):
         rewrites = [arg for host, mirror in mirrors.items() for arg in ("--rewrite-host", f"{host}={mirror}")]

@@ -17,9 +17,10 @@ from pydantic import ValidationError
 
 from ingest import __version__
 from ingest.diff import diff_programs
-from ingest.errors import ConfigError, EmptyExtractError, ErrorKind, IngestError
-from ingest.extract import extract_pdf, extractor_fingerprint
+from ingest.errors import ConfigError, EmptyExtractError, ErrorKind, ExtractError, IngestError
+from ingest.extract import extractor_fingerprint
 from ingest.fetch import Fetcher, FetchSettings
+from ingest.isolation import ExtractLimits, extract_pdf_limited
 from ingest.merge import merge_records
 from ingest.models import Change, Manifest, Program, SourceResult, SourceStatus
 from ingest.normalize import sha256_bytes
@@ -91,12 +92,14 @@ def _run_locked(
     for source in declared.source:
         if isinstance(source, PdfSource):
             outcomes.append(
-                _run_pdf_source(source, sources_dir, store, before.get(source.id, Previous()), now)
+                _run_pdf_source(
+                    source, sources_dir, store, before.get(source.id, Previous()), now, declared.extract
+                )
             )
     websites = [s for s in declared.source if isinstance(s, HtmlSource)]
     if websites:
         with Fetcher(settings) as fetcher:
-            for result, records in read_websites(websites, before, fetcher, store):
+            for result, records in read_websites(websites, before, fetcher, store, declared.extract):
                 outcomes.append(SourceOutcome(result=result, records=records))
     for outcome in outcomes:
         outcome.result.fetched_at = outcome.result.fetched_at or now
@@ -166,17 +169,26 @@ def previous_by_source(store: SnapshotStore, snapshot: Snapshot | None) -> dict[
 
 
 def _run_pdf_source(
-    source: PdfSource, sources_dir: Path, store: SnapshotStore, previous: Previous, now: datetime
+    source: PdfSource,
+    sources_dir: Path,
+    store: SnapshotStore,
+    previous: Previous,
+    now: datetime,
+    limits: ExtractLimits,
 ) -> SourceOutcome:
     result = SourceResult(id=source.id, kind=source.kind, location=source.location, status=SourceStatus.OK)
     try:
-        records = _read_pdf_source(source, sources_dir, store, result, now)
+        records = _read_pdf_source(source, sources_dir, store, result, now, limits)
         _check_count(source, records, previous)
     except IngestError as error:
         log.warning("%s: %s", source.id, error)
         result.status, result.error = SourceStatus.FAILED, str(error)
         result.error_kind = (
-            ErrorKind.LAYOUT_CHANGED if isinstance(error, EmptyExtractError) else ErrorKind.EXTRACT
+            ErrorKind.LAYOUT_CHANGED
+            if isinstance(error, EmptyExtractError)
+            else error.kind
+            if isinstance(error, ExtractError)
+            else ErrorKind.EXTRACT
         )
         stale = carry_forward(previous.records)
         result.stale_records = len(stale)
@@ -186,13 +198,18 @@ def _run_pdf_source(
 
 
 def _read_pdf_source(
-    source: PdfSource, sources_dir: Path, store: SnapshotStore, result: SourceResult, now: datetime
+    source: PdfSource,
+    sources_dir: Path,
+    store: SnapshotStore,
+    result: SourceResult,
+    now: datetime,
+    limits: ExtractLimits,
 ) -> list[Program]:
     path = sources_dir / source.path
     data = _read_source_file(path, sources_dir)
     result.content_sha256 = store.put_raw(data)
     result.bytes, result.content_type, result.fetched_at = len(data), "application/pdf", now
-    return extract_pdf(data, name=str(path), source_id=source.id, extracted_at=now)
+    return extract_pdf_limited(data, name=str(path), source_id=source.id, extracted_at=now, limits=limits)
 
 
 def _read_source_file(path: Path, sources_dir: Path) -> bytes:

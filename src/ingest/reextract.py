@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ingest.diff import diff_programs
 from ingest.errors import IngestError
-from ingest.extract import extract_pdf
+from ingest.isolation import ExtractLimits, extract_pdf_limited
 from ingest.merge import merge_records
 from ingest.models import Change, Program, SourceResult, SourceStatus
 from ingest.pipeline import previous_by_source
@@ -31,7 +31,8 @@ class Replay:
 
 def replay(store: SnapshotStore, snapshot: Snapshot, sources_dir: Path) -> Replay:
     """Re-extract every source of `snapshot` that was read fine, and diff against its stored records."""
-    websites = {s.id: s for s in load_sources(sources_dir).source if isinstance(s, HtmlSource)}
+    declared = load_sources(sources_dir)
+    websites = {s.id: s for s in declared.source if isinstance(s, HtmlSource)}
     stored = previous_by_source(store, snapshot)
     changes: list[Change] = []
     skipped: list[str] = []
@@ -40,7 +41,7 @@ def replay(store: SnapshotStore, snapshot: Snapshot, sources_dir: Path) -> Repla
             continue
         recorded = [r for r in stored[result.id].records if any(not p.stale for p in r.provenance)]
         try:
-            fresh = _reextract(store, result, websites.get(result.id))
+            fresh = _reextract(store, result, websites.get(result.id), declared.extract)
         except IngestError as error:
             skipped.append(f"{result.id}: {error}")
             continue
@@ -50,19 +51,22 @@ def replay(store: SnapshotStore, snapshot: Snapshot, sources_dir: Path) -> Repla
     return Replay(snapshot=snapshot.name, changes=changes, skipped=skipped)
 
 
-def _reextract(store: SnapshotStore, result: SourceResult, website: HtmlSource | None) -> list[Program]:
+def _reextract(
+    store: SnapshotStore, result: SourceResult, website: HtmlSource | None, limits: ExtractLimits
+) -> list[Program]:
     if result.kind == "pdf":
         if result.content_sha256 is None:
             raise IngestError("no stored bytes")
         data = store.read_raw(result.content_sha256)
-        return extract_pdf(data, name=result.location, source_id=result.id, extracted_at=result.fetched_at)
+        return extract_pdf_limited(
+            data, name=result.location, source_id=result.id, extracted_at=result.fetched_at, limits=limits
+        )
     if website is None:
         raise IngestError("no longer declared in sources.toml")
     records: list[Program] = []
     for page in result.pages:
         if page.content_sha256:
             replayed = page.model_copy()  # extract_page notes extractor facts on the page it is given
-            records.extend(
-                extract_page(website, replayed, store.read_raw(page.content_sha256), result.fetched_at)
-            )
+            content = store.read_raw(page.content_sha256)
+            records.extend(extract_page(website, replayed, content, result.fetched_at, limits))
     return records

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ingest.errors import ConfigError
 from ingest.extract.catalogue import load_catalogue
 from ingest.fetch import FetchSettings
+from ingest.isolation import ExtractLimits
 
 SOURCES_FILE = "sources.toml"
 
@@ -82,11 +83,12 @@ Source = Annotated[PdfSource | HtmlSource, Field(discriminator="kind")]
 
 
 class SourceList(BaseModel):
-    """The whole sources.toml: `[fetch]` settings and the `[[source]]` list."""
+    """The whole sources.toml: `[fetch]` settings, `[extract]` limits and the `[[source]]` list."""
 
     model_config = ConfigDict(extra="forbid")
 
     fetch: FetchSettings = Field(default_factory=FetchSettings)
+    extract: ExtractLimits = Field(default_factory=ExtractLimits)
     source: list[Source]
 
     @field_validator("source")

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from ingest.errors import ErrorKind, ExtractError, FetchError, IngestError
 from ingest.fetch import Fetcher, FetchRequest, FetchResult, Validators
+from ingest.isolation import ExtractLimits, extract_pdf_limited
 from ingest.models import FetchedPage, Program, Provenance, SourceResult, SourceStatus
 from ingest.snapshot import SnapshotStore
 from ingest.sources import HtmlSource
@@ -46,6 +47,7 @@ class WebsiteRun:
     source: HtmlSource
     previous: Previous
     result: SourceResult
+    limits: ExtractLimits  # for the PDFs its pages link to
     records: list[Program] = field(default_factory=list)
 
 
@@ -54,6 +56,7 @@ def read_websites(
     previous: dict[str, Previous],
     fetcher: Fetcher,
     store: SnapshotStore,
+    limits: ExtractLimits,
 ) -> list[tuple[SourceResult, list[Program]]]:
     """Every website source read: its result for the manifest and the records it gave."""
     runs = [
@@ -61,6 +64,7 @@ def read_websites(
             source=s,
             previous=previous.get(s.id, Previous()),
             result=SourceResult(id=s.id, kind=s.kind, location=s.url, status=SourceStatus.OK),
+            limits=limits,
         )
         for s in sources
     ]
@@ -122,7 +126,11 @@ def _extract_page(
     if fetched.not_modified and run.result.status == SourceStatus.OK and page.url == run.source.url:
         run.result.status = SourceStatus.NOT_MODIFIED
     reused = _unchanged_page_records(run, page, fetched) if fetched.not_modified else None
-    records = reused if reused is not None else extract_page(run.source, page, content, fetched.fetched_at)
+    records = (
+        reused
+        if reused is not None
+        else extract_page(run.source, page, content, fetched.fetched_at, run.limits)
+    )
     if not records:
         raise ExtractError(f"{page.url}: no program information found on the page")
     if page.missing:
@@ -160,18 +168,20 @@ def _unchanged_page_records(run: WebsiteRun, page: FetchedPage, fetched: FetchRe
 
 
 def extract_page(
-    source: HtmlSource, page: FetchedPage, content: bytes, fetched_at: datetime | None
+    source: HtmlSource, page: FetchedPage, content: bytes, fetched_at: datetime | None, limits: ExtractLimits
 ) -> list[Program]:
     """The records one fetched page gives for `source` (also used to replay extraction on stored bytes).
 
     Sets the page's extractor, fallback and missing-field facts. A page that moved adds its new
     address to the records' links, so the move shows up as a change to review."""
-    from ingest.extract import extract_pdf, is_pdf
+    from ingest.extract import is_pdf
     from ingest.extract.html import extract_html
 
     url = page.final_url or page.url
     if is_pdf(content):  # a call document linked from a page
-        records = extract_pdf(content, name=url, source_id=source.id, extracted_at=fetched_at, url=url)
+        records = extract_pdf_limited(
+            content, name=url, source_id=source.id, extracted_at=fetched_at, url=url, limits=limits
+        )
         page.extractor = "pdf"
     else:
         extraction = extract_html(

@@ -136,8 +136,10 @@ def _show_source(result: SourceResult) -> None:
 def extract(file: Path, url: str | None) -> int:
     """Print the program records of one document (a PDF, or an HTML page with --url) as JSON."""
     from ingest.extract import extract_file
+    from ingest.isolation import ExtractLimits, run_limited
 
-    records = extract_file(file, url=url)
+    # In a limited child process like every extraction of a run: the file may be anything.
+    records = run_limited(extract_file, (file,), {"url": url}, limits=ExtractLimits(), what=str(file))
     click.echo(json.dumps([r.model_dump(mode="json") for r in records], ensure_ascii=False, indent=2))
     return EXIT_OK
 
