@@ -195,6 +195,7 @@ def _commit_step(workflow: dict[Any, Any], work: Path, status: str, pr: str = ""
         "STATUS": status,
         "PR": pr,
         "SNAPSHOT": "snapshots/2026-11-25T06-23-00Z",
+        "NEW": "true",
         "REVIEW_BRANCH": workflow["env"]["REVIEW_BRANCH"],
         "DEFAULT_BRANCH": "main",
     }

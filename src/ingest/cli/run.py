@@ -59,6 +59,9 @@ def run(
         sources_dir, snapshots_dir, progress=_show_source, rewrite_hosts=mirrors or None, review=review
     )
     waiting = review.pending(outcome.changes)
+    # The exit status counts everything still waiting, not only what this run found.
+    still_waiting = review.pending_in(SnapshotStore(snapshots_dir))
+    earlier = len({item.change.id for item in still_waiting} - {change.id for change in waiting})
     for note in outcome.notes:
         click.echo(f"WARNING: {note}", err=True)
     snapshot = outcome.snapshot
@@ -79,6 +82,8 @@ def run(
                 f"{len(waiting)} waiting for review (`ingest review` lists them)."
             )
         click.echo(f"Report: {snapshot.report_path}")
+    if earlier:
+        click.echo(f"{earlier} change(s) from earlier snapshots still wait for review (`ingest review`).")
     if outcome.failed_sources:
         click.echo(
             f"{len(outcome.failed_sources)} source(s) failed (listed above); their last good data is kept, "
@@ -91,7 +96,7 @@ def run(
             click.echo(f"ALERT: {line}")
     if not exit_code:
         return EXIT_OK
-    if waiting:
+    if still_waiting:
         return EXIT_REVIEW
     return EXIT_SOURCES_FAILED if outcome.failed_sources else EXIT_OK
 
