@@ -101,7 +101,8 @@ def test_review_decision_with_a_ledger_under_a_regular_file_is_one_error_line(
     argv = ["review", decision, _change_id(snapshots), "--note", "x", "--by", "me"]
     status = main([*argv, "--ledger", str(ledger), "--snapshots", str(snapshots)])
     line = _assert_one_error_line(capsys, status, ledger)
-    assert line.startswith(f"ingest: error: {ledger}: cannot record the decision there (")
+    # Reading the ledger (to refuse a repeated decision) is what fails first here.
+    assert line.startswith(f"ingest: error: {ledger}: the review ledger cannot be read (")
     assert afile.read_text(encoding="utf-8") == "not a folder\n"
 
 
@@ -119,7 +120,7 @@ def test_review_ack_still_records_in_a_new_ledger(
 ) -> None:
     ledger = tmp_path / "reviews" / "ledger.tsv"
     change_id = _change_id(snapshots)
-    argv = ["review", "ack", change_id, "--note", "x", "--by", "me"]
+    argv = ["review", "ack", change_id, "--note", "x", "--by", "me", "--create"]
     assert main([*argv, "--ledger", str(ledger), "--snapshots", str(snapshots)]) == 0
     assert f"\tack\t{change_id}\tx\n" in ledger.read_text(encoding="utf-8")
     assert capsys.readouterr().out == f"Recorded ack of 1 change(s) in {ledger}.\n"

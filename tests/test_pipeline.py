@@ -155,6 +155,7 @@ def test_reviewed_changes_no_longer_count_for_exit_code(
             "--snapshots",
             str(snapshots),
             "ack",
+            "--create",
             *review_ids,
             "--note",
             "checked against the new edition",
@@ -221,6 +222,7 @@ def test_an_expected_change_is_not_waiting_in_the_runs_report(
             "--snapshots",
             str(snapshots),
             "expect",
+            "--create",
             "crest",
             "calls",
             "--note",
@@ -243,4 +245,6 @@ def test_an_expected_change_is_not_waiting_in_the_runs_report(
         and f"{len(others)} change(s) waiting for review ({len(crest)} already reviewed or expected)"
         in report
     )
-    assert all(f"`{c['id']}` — ✓ reviewed" in report for c in crest)
+    # Expected, which is not reviewed: nobody looked at these changes.
+    assert all(f"`{c['id']}` — expected (not reviewed)" in report for c in crest)
+    assert "✓ reviewed" not in report

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -19,8 +19,10 @@ from ingest.review import (
     Ledger,
     ReviewError,
     ReviewState,
+    ReviewStatus,
     UnknownChangeError,
     field_matches,
+    fiscal_year_end,
 )
 from ingest.snapshot import SnapshotStore, snapshot_name
 
@@ -245,7 +247,20 @@ def test_ack_dismiss_and_expect_clear_the_list(
 ) -> None:
     ledger = tmp_path / "ledger.tsv"
     deadline, contact, eligibility = (item.change for item in store.seen_changes())
-    assert _cli(store, ledger, "ack", deadline.id, "--note", "confirmed on the JST site", "--by", "Ana") == 0
+    assert (
+        _cli(
+            store,
+            ledger,
+            "ack",
+            deadline.id,
+            "--note",
+            "confirmed on the JST site",
+            "--by",
+            "Ana",
+            "--create",
+        )
+        == 0
+    )
     assert _cli(store, ledger, "dismiss", contact.id, "--note", "old address", "--by", "Ana") == 0
     capsys.readouterr()
     assert main(["review", "--exit-code", "--snapshots", str(store.root), "--ledger", str(ledger)]) == 1
@@ -264,7 +279,21 @@ def test_group_options_apply_to_subcommands(
     monkeypatch.setenv("INGEST_LEDGER", str(ledger))
     change = store.seen_changes()[0].change
     assert (
-        main(["review", "--snapshots", str(store.root), "ack", change.id, "--note", "ok", "--by", "Ana"]) == 0
+        main(
+            [
+                "review",
+                "--snapshots",
+                str(store.root),
+                "ack",
+                change.id,
+                "--note",
+                "ok",
+                "--by",
+                "Ana",
+                "--create",
+            ]
+        )
+        == 0
     )
     assert [d.subject for d in Ledger(ledger).decisions()] == [change.id]
 
@@ -288,3 +317,71 @@ def test_expect_refuses_unknown_program_and_field(
     assert _cli(store, ledger, "expect", "crest", "deadline", "--note", "x", "--by", "Ana") == 2
     assert "not a record field" in capsys.readouterr().err
     assert not ledger.exists()
+
+
+# -- honest review state: scoped, expiring, withdrawable expectations; one decision per change ------
+
+
+def _expect(store: SnapshotStore, ledger: Path, *args: str) -> int:
+    return _cli(store, ledger, "expect", "crest", *args, "--note", "announced", "--by", "Ana", "--create")
+
+
+def _status(store: SnapshotStore, ledger: Path) -> dict[str, ReviewStatus]:
+    state = ReviewState.of(ledger)
+    return {item.change.category: state.status(item.change, item.created_at) for item in store.seen_changes()}
+
+
+def test_an_expectation_covers_only_its_scope_and_shows_as_expected(
+    tmp_path: Path, store: SnapshotStore
+) -> None:
+    ledger = tmp_path / "ledger.tsv"
+    assert _expect(store, ledger, "calls", "--call", "2024 call for proposals") == 0  # another call
+    assert _status(store, ledger)["deadline"] is ReviewStatus.PENDING
+    assert (
+        _expect(
+            store, ledger, "calls", "--old", "2025-06-03T12:00:00+09:00", "--call", "2025 call for proposals"
+        )
+        == 0
+    )
+    assert _status(store, ledger)["deadline"] is ReviewStatus.EXPECTED  # not REVIEWED: nobody looked
+    assert _expect(store, ledger, "eligibility", "--old", "Researchers from Japan.") == 0  # another old value
+    assert _status(store, ledger)["eligibility"] is ReviewStatus.PENDING
+
+
+def test_an_expectation_expires_and_can_be_withdrawn(tmp_path: Path, store: SnapshotStore) -> None:
+    ledger = tmp_path / "ledger.tsv"
+    assert _expect(store, ledger, "eligibility", "--until", "2026-11-25") == 0  # day 3's change is later
+    assert _status(store, ledger)["eligibility"] is ReviewStatus.PENDING
+    assert _expect(store, ledger, "calls") == 0  # default expiry: the end of the fiscal year
+    [standing] = [d for d in Ledger(ledger).decisions() if d.field == "calls"]
+    assert standing.scope.until == date(2027, 3, 31)
+    assert _status(store, ledger)["deadline"] is ReviewStatus.EXPECTED
+    assert _cli(store, ledger, "unexpect", "crest", "calls", "--note", "call postponed", "--by", "Ana") == 0
+    assert _status(store, ledger)["deadline"] is ReviewStatus.PENDING
+
+
+def test_fiscal_year_end_is_the_march_31_after_the_moment_in_japan() -> None:
+    assert fiscal_year_end(datetime(2026, 3, 31, 14, 59, tzinfo=UTC)) == date(2026, 3, 31)  # 23:59 in Japan
+    assert fiscal_year_end(datetime(2026, 3, 31, 15, 0, tzinfo=UTC)) == date(2027, 3, 31)  # April 1 in Japan
+
+
+def test_a_change_is_decided_once_and_a_missing_ledger_is_not_created(
+    tmp_path: Path, store: SnapshotStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ledger = tmp_path / "ledger.tsv"
+    change = store.seen_changes()[0].change
+    assert _cli(store, ledger, "ack", change.id, "--note", "ok", "--by", "Ana") == 2
+    assert "no ledger here" in capsys.readouterr().err and not ledger.exists()
+    assert _cli(store, ledger, "ack", change.id, "--note", "ok", "--by", "Ana", "--create") == 0
+    before = ledger.read_text()
+    assert _cli(store, ledger, "dismiss", change.id, "--note", "again", "--by", "Bo") == 2
+    assert f"{change.id} was already acked by Ana on " in capsys.readouterr().err
+    assert ledger.read_text() == before
+
+
+def test_review_without_snapshots_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "snapshots"
+    assert (
+        main(["review", "--exit-code", "--snapshots", str(empty), "--ledger", str(tmp_path / "l.tsv")]) == 2
+    )
+    assert "no snapshot yet" in capsys.readouterr().err

@@ -61,9 +61,10 @@ def _page_counts(html: str) -> tuple[int, int, dict[str, int]]:
     summary = html.split('<div class="counts">', 1)[1].split("</div>", 1)[0]
     waiting = re.search(r"(\d+) changes? to review", summary)
     reviewed = re.search(r"✓ (\d+) already reviewed", summary)
+    expected = re.search(r"(\d+) expected", summary)
     return (
         int(waiting[1]) if waiting else 0,
-        int(reviewed[1]) if reviewed else 0,
+        (int(reviewed[1]) if reviewed else 0) + (int(expected[1]) if expected else 0),
         {severity: int(count) for severity, count in SEVERITY.findall(summary)},
     )
 
@@ -72,10 +73,11 @@ def _index_counts(html: str, name: str) -> tuple[int, int, dict[str, int]]:
     row = html.split(f'<tr id="run-{name}">', 1)[1].split("</tr>", 1)[0]
     waiting = re.search(r"<strong>(\d+)</strong> to review", row)
     reviewed = re.search(r"✓ (\d+) already reviewed", row)
+    expected = re.search(r"(\d+) expected", row)
     assert waiting, row
     return (
         int(waiting[1]),
-        int(reviewed[1]) if reviewed else 0,
+        (int(reviewed[1]) if reviewed else 0) + (int(expected[1]) if expected else 0),
         {severity: int(count) for severity, count in SEVERITY.findall(row)},
     )
 
@@ -110,7 +112,7 @@ def test_every_view_counts_the_same_changes_as_waiting(
     expected = next(c for c in review_worthy[2:] if c.program not in (acked.program, dismissed.program))
     covered = [c for c in review_worthy if c.program == expected.program and c.field.startswith("calls")]
     decide = ["--ledger", str(ledger), "--snapshots", str(first), "--by", "tester"]
-    assert main(["review", "ack", acked.id, "--note", "handled", *decide]) == 0
+    assert main(["review", "ack", acked.id, "--note", "handled", "--create", *decide]) == 0
     assert main(["review", "dismiss", dismissed.id, "--note", "noise", *decide]) == 0
     assert main(["review", "expect", expected.program, "calls", "--note", "announced", *decide]) == 0
     settled = {acked.id, dismissed.id} | {c.id for c in covered}

@@ -122,7 +122,9 @@ def _run_locked(
         programs=len(records),
     )
     title = f"Changes {previous.name if previous else '(first snapshot)'} → {manifest.snapshot}"
-    report = changes_markdown(changes, title=title, sources=manifest.sources, review=review or ReviewState())
+    report = changes_markdown(
+        changes, title=title, sources=manifest.sources, review=review or ReviewState(), seen_at=now
+    )
     snapshot = store.write(
         manifest,
         records,

@@ -17,17 +17,19 @@ superseded still waits for a decision (dismiss it with a note) rather than vanis
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 
 from ingest.errors import IngestError
-from ingest.models import Change, Program
+from ingest.models import JAPAN, Change, Program
+from ingest.normalize import canonical_text
 from ingest.snapshot import SeenChange, SnapshotStore
 
 DEFAULT_LEDGER = Path("reviews/ledger.tsv")
@@ -57,6 +59,31 @@ class DecisionKind(StrEnum):
     ACK = "ack"  # the change is real and has been handled
     DISMISS = "dismiss"  # the change is noise (an extraction quirk, a superseded value)
     EXPECT = "expect"  # changes to this program's field are announced: do not ask for each one
+    UNEXPECT = "unexpect"  # withdraws the expectations of this program and field
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an expectation covers besides its program and field: one call (by label), one old value,
+    and until when (inclusive, Japan time)."""
+
+    call: str | None = None
+    old: str | None = None
+    until: date | None = None
+
+    def encode(self) -> str:
+        data = {"call": self.call, "old": self.old, "until": self.until.isoformat() if self.until else None}
+        return json.dumps(
+            {k: v for k, v in data.items() if v is not None}, ensure_ascii=False, sort_keys=True
+        )
+
+    @classmethod
+    def decode(cls, text: str) -> Scope:
+        data = json.loads(text)
+        until = data.get("until")
+        return cls(
+            call=data.get("call"), old=data.get("old"), until=date.fromisoformat(until) if until else None
+        )
 
 
 @dataclass(frozen=True)
@@ -66,7 +93,7 @@ class Decision:
     at: datetime
     by: str
     kind: DecisionKind
-    subject: str  # a change id, or for an expectation "program field"
+    subject: str  # a change id; for (un)expect "program field", then the scope as JSON
     note: str
 
     @property
@@ -75,18 +102,49 @@ class Decision:
 
     @property
     def field(self) -> str:
-        return self.subject.partition(" ")[2]
+        return self._field_and_scope()[0]
 
-    def covers(self, change: Change) -> bool:
-        """Whether this decision settles `change`."""
-        if self.kind is DecisionKind.EXPECT:
-            return change.program == self.program and field_matches(self.field, change.field)
-        return change.id == self.subject
+    @property
+    def scope(self) -> Scope:
+        """The expectation's scope; one recorded without an expiry lasts to the end of the Japanese
+        fiscal year (March 31) in which it was recorded."""
+        scope = self._field_and_scope()[1]
+        return scope if scope.until else replace(scope, until=fiscal_year_end(self.at))
+
+    def _field_and_scope(self) -> tuple[str, Scope]:
+        rest = self.subject.partition(" ")[2]
+        field, brace, encoded = rest.partition(" {")
+        return (field, Scope.decode("{" + encoded)) if brace else (rest, Scope())
+
+    def covers(self, change: Change, seen_at: datetime) -> bool:
+        """Whether this decision settles `change`, seen at `seen_at`."""
+        if self.kind is not DecisionKind.EXPECT:
+            return change.id == self.subject
+        scope = self.scope
+        if change.program != self.program or not field_matches(self.field, change.field):
+            return False
+        if scope.until is not None and seen_at.astimezone(JAPAN).date() > scope.until:
+            return False
+        if scope.call is not None and change.path[:2] != ["calls", canonical_text(scope.call)]:
+            return False
+        return scope.old is None or canonical_text(_as_text(change.old)) == canonical_text(scope.old)
 
     def line(self) -> str:
         moment = self.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         cells = [moment, self.by, str(self.kind), self.subject, self.note]
         return "\t".join(_one_line(cell) for cell in cells) + "\n"
+
+
+def fiscal_year_end(moment: datetime) -> date:
+    """March 31 that ends the Japanese fiscal year (April to March) of `moment`."""
+    day = moment.astimezone(JAPAN).date()
+    return date(day.year + 1 if day.month >= 4 else day.year, 3, 31)
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def field_matches(prefix: str, field: str) -> bool:
@@ -139,35 +197,73 @@ class Ledger:
         by: str,
         *,
         at: datetime | None = None,
+        create: bool = True,
     ) -> list[Decision]:
-        """Append an ack or dismiss line for each change id (ids are checked for shape only here)."""
+        """Append an ack or dismiss line for each change id (ids are checked for shape only here);
+        a change already acked or dismissed is refused, so the ledger holds one decision per change."""
         kind = DecisionKind(decision)
-        if kind is DecisionKind.EXPECT:
+        if kind not in (DecisionKind.ACK, DecisionKind.DISMISS):
             raise ReviewError("an expectation names a program and a field: use `ingest review expect`")
         bad = [change_id for change_id in change_ids if not _CHANGE_ID.match(change_id)]
         if bad:
             raise UnknownChangeError(f"not a change id: {bad[0]!r} (see `ingest review`)")
+        earlier = {
+            d.subject: d for d in self.decisions() if d.kind in (DecisionKind.ACK, DecisionKind.DISMISS)
+        }
+        repeated = [earlier[change_id] for change_id in change_ids if change_id in earlier]
+        if repeated:
+            first = repeated[0]
+            raise ReviewError(
+                f"{first.subject} was already {'acked' if first.kind is DecisionKind.ACK else 'dismissed'} "
+                f"by {first.by} on {first.at.date().isoformat()}; nothing was recorded"
+            )
         moment = at or datetime.now(UTC)
         made = [Decision(moment, by, kind, change_id, note) for change_id in dict.fromkeys(change_ids)]
-        self._append(made)
+        self._append(made, create=create)
         return made
 
-    def expect(self, program: str, field: str, note: str, by: str, *, at: datetime | None = None) -> Decision:
-        """Append an expectation: changes of `program` whose field starts with `field` need no review."""
+    def expect(
+        self,
+        program: str,
+        field: str,
+        note: str,
+        by: str,
+        *,
+        scope: Scope | None = None,
+        at: datetime | None = None,
+        create: bool = True,
+        withdraw: bool = False,
+    ) -> Decision:
+        """Append an expectation (changes of `program` whose field starts with `field`, within `scope`,
+        need no review), or with `withdraw` a line that withdraws the expectations of that field."""
         if not _PROGRAM_ID.match(program):
             raise UnknownProgramError(f"not a program id: {program!r} (e.g. 'crest')")
         if not field.strip():
             raise UnknownProgramError("an expectation needs a field, e.g. 'calls' or 'eligibility'")
-        made = Decision(at or datetime.now(UTC), by, DecisionKind.EXPECT, f"{program} {field.strip()}", note)
-        self._append([made])
+        moment = at or datetime.now(UTC)
+        subject = f"{program} {field.strip()}"
+        if withdraw:
+            kind = DecisionKind.UNEXPECT
+        else:
+            kind = DecisionKind.EXPECT
+            scope = scope or Scope()
+            subject += (
+                f" {(scope if scope.until else replace(scope, until=fiscal_year_end(moment))).encode()}"
+            )
+        made = Decision(moment, by, kind, subject, note)
+        self._append([made], create=create)
         return made
 
-    def _append(self, decisions: Sequence[Decision]) -> None:
+    def _append(self, decisions: Sequence[Decision], *, create: bool) -> None:
         if not decisions:
             return
         for decision in decisions:
             if not decision.by.strip() or not decision.note.strip():
                 raise ReviewError("a decision needs who made it (--by) and why (--note)")
+        if not create and not self.path.is_file():
+            raise ReviewError(
+                f"{self.path}: there is no ledger here; check --ledger, or pass --create to start one"
+            )
         self._create_with_header()
         data = "".join(decision.line() for decision in decisions).encode("utf-8")
         descriptor = os.open(self.path, os.O_RDWR | os.O_APPEND)  # read: to check the last byte
@@ -220,7 +316,8 @@ def _parse_line(line: str, path: Path, number: int) -> Decision:
 
 class ReviewStatus(StrEnum):
     PENDING = "pending"  # review-worthy and no decision settles it: it waits for review
-    REVIEWED = "reviewed"  # acked, dismissed, or covered by an expectation
+    REVIEWED = "reviewed"  # acked or dismissed by a reviewer
+    EXPECTED = "expected"  # covered by an expectation: announced, but nobody looked at this change
     INFO = "info"  # not review-worthy (wording only)
 
 
@@ -231,8 +328,8 @@ class ReviewState:
 
     def __init__(self, decisions: Sequence[Decision] = (), problems: Sequence[str] = ()) -> None:
         self.problems = list(problems)  # ledger lines that could not be read (their decisions do not count)
-        self._decided = {d.subject for d in decisions if d.kind is not DecisionKind.EXPECT}
-        self._expected = [d for d in decisions if d.kind is DecisionKind.EXPECT]
+        self._decided = {d.subject for d in decisions if d.kind in (DecisionKind.ACK, DecisionKind.DISMISS)}
+        self._expected = _standing_expectations(decisions)
 
     @classmethod
     def of(cls, ledger: Ledger | Path | None) -> ReviewState:
@@ -242,24 +339,45 @@ class ReviewState:
         decisions, problems = (ledger if isinstance(ledger, Ledger) else Ledger(ledger)).read()
         return cls(decisions, problems)
 
-    def status(self, change: Change) -> ReviewStatus:
+    def status(self, change: Change, seen_at: datetime | None = None) -> ReviewStatus:
+        """`seen_at`: when the change was found (its snapshot's time; default now), which decides
+        whether an expectation with an expiry still covered it."""
         if not change.review:
             return ReviewStatus.INFO
-        if change.id in self._decided or any(e.covers(change) for e in self._expected):
+        if change.id in self._decided:
             return ReviewStatus.REVIEWED
+        moment = seen_at or datetime.now(UTC)
+        if any(e.covers(change, moment) for e in self._expected):
+            return ReviewStatus.EXPECTED
         return ReviewStatus.PENDING
 
-    def is_pending(self, change: Change) -> bool:
-        return self.status(change) is ReviewStatus.PENDING
+    def is_pending(self, change: Change, seen_at: datetime | None = None) -> bool:
+        return self.status(change, seen_at) is ReviewStatus.PENDING
 
-    def pending(self, changes: Iterable[Change]) -> list[Change]:
+    def pending(self, changes: Iterable[Change], seen_at: datetime | None = None) -> list[Change]:
         """The changes still waiting for review, in the order given."""
-        return [change for change in changes if self.is_pending(change)]
+        return [change for change in changes if self.is_pending(change, seen_at)]
 
     def pending_in(self, store: SnapshotStore) -> list[SeenChange]:
         """Every snapshot's changes still waiting, each once (under the snapshot that first showed
         it), oldest first."""
-        return [item for item in first_sightings(store.seen_changes()) if self.is_pending(item.change)]
+        return [
+            item
+            for item in first_sightings(store.seen_changes())
+            if self.is_pending(item.change, item.created_at)
+        ]
+
+
+def _standing_expectations(decisions: Sequence[Decision]) -> list[Decision]:
+    """Expectations not withdrawn by a later `unexpect` of the same program and field."""
+    standing: list[Decision] = []
+    for decision in decisions:
+        if decision.kind is DecisionKind.EXPECT:
+            standing.append(decision)
+        elif decision.kind is DecisionKind.UNEXPECT:
+            key = (decision.program, decision.field)
+            standing = [e for e in standing if (e.program, e.field) != key]
+    return standing
 
 
 def first_sightings(seen: Iterable[SeenChange]) -> list[SeenChange]:
@@ -280,6 +398,8 @@ def decide(
     change_ids: Sequence[str],
     note: str,
     by: str,
+    *,
+    create: bool = True,
 ) -> list[Decision]:
     """Record an ack or dismiss, refusing ids that no snapshot's changes.json contains."""
     known = {item.change.id for item in store.seen_changes()}
@@ -289,11 +409,23 @@ def decide(
         raise UnknownChangeError(
             f"no change {listed} in the snapshots under {store.root}; see `ingest review`"
         )
-    return ledger.record(decision, change_ids, note, by)
+    return ledger.record(decision, change_ids, note, by, create=create)
 
 
-def expect(ledger: Ledger, store: SnapshotStore, program: str, field: str, note: str, by: str) -> Decision:
-    """Record an expectation, refusing a program no snapshot knows or a field records do not have."""
+def expect(
+    ledger: Ledger,
+    store: SnapshotStore,
+    program: str,
+    field: str,
+    note: str,
+    by: str,
+    *,
+    scope: Scope | None = None,
+    create: bool = True,
+    withdraw: bool = False,
+) -> Decision:
+    """Record an expectation (or withdraw one), refusing a program no snapshot knows or a field
+    records do not have."""
     latest = store.latest()
     programs = {record.id for record in latest.records} if latest else set()
     programs |= {item.change.program for item in store.seen_changes()}
@@ -303,7 +435,7 @@ def expect(ledger: Ledger, store: SnapshotStore, program: str, field: str, note:
     if top not in Program.model_fields:
         known = ", ".join(sorted(Program.model_fields))
         raise UnknownProgramError(f"{field!r} is not a record field (fields: {known})")
-    return ledger.expect(program, field, note, by)
+    return ledger.expect(program, field, note, by, scope=scope, create=create, withdraw=withdraw)
 
 
 def reviewer_name(override: str | None = None) -> str:

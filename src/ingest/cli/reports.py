@@ -43,11 +43,13 @@ def diff(old: Path, new: Path, as_json: bool, exit_code: bool, snapshots_dir: Pa
 
     pair = _compare(resolve_snapshot(old, snapshots_dir), resolve_snapshot(new, snapshots_dir))
     review = review_state(ledger_path)
+    seen_at = pair.new.manifest.created_at if pair.new else None
     if as_json:
         click.echo(changes_document(pair.changes, old=str(old), new=str(new)), nl=False)
     else:
-        click.echo(changes_markdown(pair.changes, title=f"Changes {old} → {new}", review=review), nl=False)
-    return EXIT_REVIEW if exit_code and review.pending(pair.changes) else EXIT_OK
+        title = f"Changes {old} → {new}"
+        click.echo(changes_markdown(pair.changes, title=title, review=review, seen_at=seen_at), nl=False)
+    return EXIT_REVIEW if exit_code and review.pending(pair.changes, seen_at) else EXIT_OK
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from ingest.cli.base import (
     snapshots_option,
 )
 from ingest.health import DEFAULT_THRESHOLD
-from ingest.review import DEFAULT_LEDGER
+from ingest.review import DEFAULT_LEDGER, Decision, Scope
 from ingest.snapshot import SnapshotStore
 
 _LEDGER_HELP = "The review ledger (one decision a line; committed with the snapshots)."
@@ -54,6 +55,11 @@ _snapshots_override = click.option(
 )
 _note_option = click.option("--note", required=True, help="Why: read by whoever looks at this change next.")
 _by_option = click.option("--by", help="Who decides (default: git config user.name, else $USER).")
+_create_option = click.option(
+    "--create",
+    is_flag=True,
+    help="Start a new ledger file if there is none (else a missing one is an error).",
+)
 
 
 @cli.group("review", invoke_without_command=True)
@@ -77,6 +83,7 @@ def _show_pending(paths: _ReviewPaths) -> int:
     from ingest.report.listing import change_line
 
     store = SnapshotStore(paths.snapshots)
+    latest_snapshot(store)  # "no snapshot yet" like every other command, not "nothing waits"
     pending = review_state(paths.ledger).pending_in(store)
     if not pending:
         click.echo("No changes wait for review.")
@@ -102,12 +109,14 @@ def _review_paths(ctx: click.Context, ledger_path: Path | None, snapshots_dir: P
     return _ReviewPaths(ledger_path or given.ledger, snapshots_dir or given.snapshots)
 
 
-def _record_decision(kind: str, ids: tuple[str, ...], note: str, by: str | None, paths: _ReviewPaths) -> int:
+def _record_decision(
+    kind: str, ids: tuple[str, ...], note: str, by: str | None, paths: _ReviewPaths, create: bool
+) -> int:
     from ingest.review import Ledger, decide, reviewer_name
 
     store, who = SnapshotStore(paths.snapshots), reviewer_name(by)
     with os_errors_as_sentence(paths.ledger, _CANNOT_RECORD):
-        made = decide(Ledger(paths.ledger), store, kind, ids, note, who)
+        made = decide(Ledger(paths.ledger), store, kind, ids, note, who, create=create)
     click.echo(f"Recorded {kind} of {len(made)} change(s) in {paths.ledger}.")
     return EXIT_OK
 
@@ -118,6 +127,7 @@ def _record_decision(kind: str, ids: tuple[str, ...], note: str, by: str | None,
 @_by_option
 @_ledger_option(None)
 @_snapshots_override
+@_create_option
 @click.pass_context
 def review_ack(
     ctx: click.Context,
@@ -126,9 +136,11 @@ def review_ack(
     by: str | None,
     ledger_path: Path | None,
     snapshots_dir: Path | None,
+    create: bool,
 ) -> int:
-    """Record that changes are real and have been handled."""
-    return _record_decision("ack", change_ids, note, by, _review_paths(ctx, ledger_path, snapshots_dir))
+    """Record that changes are real and have been handled (each change once)."""
+    paths = _review_paths(ctx, ledger_path, snapshots_dir)
+    return _record_decision("ack", change_ids, note, by, paths, create)
 
 
 @review_group.command("dismiss")
@@ -137,6 +149,7 @@ def review_ack(
 @_by_option
 @_ledger_option(None)
 @_snapshots_override
+@_create_option
 @click.pass_context
 def review_dismiss(
     ctx: click.Context,
@@ -145,21 +158,72 @@ def review_dismiss(
     by: str | None,
     ledger_path: Path | None,
     snapshots_dir: Path | None,
+    create: bool,
 ) -> int:
     """Record that changes are noise (an extraction quirk, a value a later run superseded)."""
     paths = _review_paths(ctx, ledger_path, snapshots_dir)
-    return _record_decision("dismiss", change_ids, note, by, paths)
+    return _record_decision("dismiss", change_ids, note, by, paths, create)
 
 
 @review_group.command("expect")
 @click.argument("program")
 @click.argument("field")
 @_note_option
+@click.option(
+    "--call", "call_label", help="Only changes of this call (its label, as `ingest review` shows it)."
+)
+@click.option(
+    "--old", "old_value", help="Only changes from this old value (e.g. the deadline announced as moving)."
+)
+@click.option(
+    "--until",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Last day (Japan time) a change is covered (default: the end of the fiscal year, March 31).",
+)
 @_by_option
 @_ledger_option(None)
 @_snapshots_override
+@_create_option
 @click.pass_context
 def review_expect(
+    ctx: click.Context,
+    program: str,
+    field: str,
+    note: str,
+    call_label: str | None,
+    old_value: str | None,
+    until: datetime | None,
+    by: str | None,
+    ledger_path: Path | None,
+    snapshots_dir: Path | None,
+    create: bool,
+) -> int:
+    """Record that changes to PROGRAM's FIELD are announced (FIELD is a prefix: `calls` covers every call).
+
+    Covered changes show as "expected", never as reviewed. An expectation lasts until --until (default:
+    the end of the fiscal year) and can be withdrawn with `ingest review unexpect PROGRAM FIELD`.
+    """
+    scope = Scope(call=call_label, old=old_value, until=until.date() if until else None)
+    made = _expectation(ctx, program, field, note, by, ledger_path, snapshots_dir, create, scope)
+    scope_text = f", call {scope.call!r}" if scope.call else ""
+    scope_text += f", from {scope.old!r}" if scope.old else ""
+    click.echo(
+        f"Recorded: changes of {made.program} {made.field}{scope_text} until {made.scope.until} "
+        f"need no review ({_review_paths(ctx, ledger_path, snapshots_dir).ledger})."
+    )
+    return EXIT_OK
+
+
+@review_group.command("unexpect")
+@click.argument("program")
+@click.argument("field")
+@_note_option
+@_by_option
+@_ledger_option(None)
+@_snapshots_override
+@_create_option
+@click.pass_context
+def review_unexpect(
     ctx: click.Context,
     program: str,
     field: str,
@@ -167,19 +231,42 @@ def review_expect(
     by: str | None,
     ledger_path: Path | None,
     snapshots_dir: Path | None,
+    create: bool,
 ) -> int:
-    """Record that changes to PROGRAM's FIELD are announced (FIELD is a prefix: `calls` covers every call).
+    """Withdraw the expectations of PROGRAM's FIELD: its changes wait for review again."""
+    made = _expectation(ctx, program, field, note, by, ledger_path, snapshots_dir, create, None)
+    click.echo(f"Withdrawn: expectations of {made.program} {made.field}.")
+    return EXIT_OK
 
-    The expectation stands until it is superseded by hand: it covers later changes of that field too.
-    """
+
+def _expectation(
+    ctx: click.Context,
+    program: str,
+    field: str,
+    note: str,
+    by: str | None,
+    ledger_path: Path | None,
+    snapshots_dir: Path | None,
+    create: bool,
+    scope: Scope | None,
+) -> Decision:
+    """Record an expectation (`scope` given) or its withdrawal (`scope` None)."""
     from ingest.review import Ledger, expect, reviewer_name
 
     paths = _review_paths(ctx, ledger_path, snapshots_dir)
     store, who = SnapshotStore(paths.snapshots), reviewer_name(by)
     with os_errors_as_sentence(paths.ledger, _CANNOT_RECORD):
-        made = expect(Ledger(paths.ledger), store, program, field, note, who)
-    click.echo(f"Recorded: changes of {made.program} {made.field} need no review ({paths.ledger}).")
-    return EXIT_OK
+        return expect(
+            Ledger(paths.ledger),
+            store,
+            program,
+            field,
+            note,
+            who,
+            scope=scope,
+            create=create,
+            withdraw=scope is None,
+        )
 
 
 @cli.command("health")

@@ -58,7 +58,9 @@ def run(
     outcome = run_pipeline(
         sources_dir, snapshots_dir, progress=_show_source, rewrite_hosts=mirrors or None, review=review
     )
-    waiting = review.pending(outcome.changes)
+    waiting = review.pending(
+        outcome.changes, outcome.snapshot.manifest.created_at if outcome.snapshot else None
+    )
     # The exit status counts everything still waiting, not only what this run found.
     still_waiting = review.pending_in(SnapshotStore(snapshots_dir))
     earlier = len({item.change.id for item in still_waiting} - {change.id for change in waiting})

@@ -109,7 +109,8 @@ class RunView:
     categories: list[tuple[str, int]]
     severities: list[tuple[str, int]]  # of the changes still waiting for review
     review: int  # changes still waiting for review
-    reviewed: int  # review-worthy changes the ledger settles
+    reviewed: int  # acked or dismissed
+    expected: int  # covered by an expectation
     sources: int
     failed: list[SourceResult]
     problem: str
@@ -180,6 +181,7 @@ def render_diff_report(
         _websites(old_records, new_records),
         sources,
         review,
+        new.manifest.created_at if new else None,
     )
     views = [view for group in groups for view in group.changes]
     pending = [view for view in views if view.state == ReviewStatus.PENDING]
@@ -194,6 +196,7 @@ def render_diff_report(
             counts=_severity_counts(view.severity for view in pending),
             pending=len(pending),
             reviewed=sum(view.state == ReviewStatus.REVIEWED for view in views),
+            expected=sum(view.state == ReviewStatus.EXPECTED for view in views),
             informational=sum(view.state == ReviewStatus.INFO for view in views),
             failed=failed_sources(new),
             version=__version__,
@@ -274,6 +277,7 @@ def group_changes(
     websites: dict[str, str],
     sources: dict[str, SourceResult],
     review: ReviewState,
+    seen_at: datetime | None = None,
 ) -> list[ProgramGroup]:
     """Per program, changes most severe first; programs with the most severe pending change first."""
     groups: dict[str, ProgramGroup] = {}
@@ -284,13 +288,15 @@ def group_changes(
             group = groups[change.program] = ProgramGroup(
                 change.program, change.program_name or change.program, website
             )
-        group.changes.append(change_view(change, sources, review))
+        group.changes.append(change_view(change, sources, review, seen_at))
     for group in groups.values():
         group.changes.sort(key=_view_order)
     return sorted(groups.values(), key=lambda g: (g.pending == 0, severity_rank(g.worst), g.name.lower()))
 
 
-def change_view(change: Change, sources: dict[str, SourceResult], review: ReviewState) -> ChangeView:
+def change_view(
+    change: Change, sources: dict[str, SourceResult], review: ReviewState, seen_at: datetime | None = None
+) -> ChangeView:
     severity = Severity(change.severity)  # as stored with the change: never re-scored here
     old_text, new_text = display_value(change.old), display_value(change.new)
     old_segments, new_segments = word_diff(old_text, new_text)
@@ -300,7 +306,7 @@ def change_view(change: Change, sources: dict[str, SourceResult], review: Review
         title=_CATEGORY_TITLES.get(ChangeCategory(change.category), str(change.category)),
         severity=severity,
         why=reason(change),
-        state=review.status(change),
+        state=review.status(change, seen_at),
         old=old_segments,
         new=new_segments,
         old_placeholder=old_placeholder,
@@ -328,7 +334,7 @@ def review_commands(change_id: str) -> list[str]:
 
 
 def _view_order(view: ChangeView) -> tuple[int, int, str]:
-    states = (ReviewStatus.PENDING, ReviewStatus.REVIEWED, ReviewStatus.INFO)
+    states = (ReviewStatus.PENDING, ReviewStatus.EXPECTED, ReviewStatus.REVIEWED, ReviewStatus.INFO)
     return states.index(view.state), severity_rank(view.severity), view.change.field
 
 
@@ -412,7 +418,8 @@ def run_view(store: SnapshotStore, name: str, review: ReviewState) -> RunView:
     except SnapshotError:
         changes, problem = [], problem or f"{CHANGES} is unreadable"
     categories = Counter(str(change.category) for change in changes)
-    pending = review.pending(changes)
+    seen_at = manifest.created_at if manifest else None
+    pending = review.pending(changes, seen_at)
     before = store.previous_of(name)
     return RunView(
         name=name,
@@ -423,7 +430,8 @@ def run_view(store: SnapshotStore, name: str, review: ReviewState) -> RunView:
         categories=sorted(categories.items(), key=lambda item: (item[0] == "other", -item[1], item[0])),
         severities=_severity_counts(Severity(change.severity) for change in pending),
         review=len(pending),
-        reviewed=sum(review.status(change) is ReviewStatus.REVIEWED for change in changes),
+        reviewed=sum(review.status(change, seen_at) is ReviewStatus.REVIEWED for change in changes),
+        expected=sum(review.status(change, seen_at) is ReviewStatus.EXPECTED for change in changes),
         sources=len(manifest.sources) if manifest else 0,
         failed=[s for s in manifest.sources if s.status == SourceStatus.FAILED] if manifest else [],
         problem=problem,

@@ -4,6 +4,7 @@ which changes wait for review is the review state's answer."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from ingest.models import Change, SourceResult, SourceStatus
@@ -18,11 +19,12 @@ def changes_markdown(
     title: str,
     review: ReviewState,
     sources: Sequence[SourceResult] = (),
+    seen_at: datetime | None = None,
 ) -> str:
     """Grouped by program, old → new, review-worthy changes first within each program; changes the
     review ledger settles are counted and marked as reviewed."""
     review_worthy = [c for c in changes if c.review]
-    waiting = review.pending(review_worthy)
+    waiting = review.pending(review_worthy, seen_at)
     lines = [f"# {title}", ""]
     if not changes:
         lines.append("No changes.")
@@ -45,8 +47,12 @@ def changes_markdown(
         name = markdown_text(items[0].program_name or program_id)
         lines += ["", f"## {name} (`{program_id}`)", ""]
         for change in sorted(items, key=lambda c: not c.review):
-            done = review.status(change) is ReviewStatus.REVIEWED
-            lines.append(_change_line(change) + (" — ✓ reviewed" if done else ""))
+            status = review.status(change, seen_at)
+            marks = {
+                ReviewStatus.REVIEWED: " — ✓ reviewed",
+                ReviewStatus.EXPECTED: " — expected (not reviewed)",
+            }
+            lines.append(_change_line(change) + marks.get(status, ""))
     return "\n".join(lines) + "\n"
 
 
