@@ -198,9 +198,10 @@ def test_atom_feed_has_review_worthy_changes_newest_first(store: SnapshotStore) 
         f"urn:ingest:change:{deadline.id}",
     ]
     newest = entries[0]
-    assert newest.findtext(f"{ATOM}title") == "CREST (renamed): eligibility eligibility"
+    title = newest.findtext(f"{ATOM}title")
+    assert title == 'CREST (renamed): eligibility changed: "Researchers abroad." → "Anyone."'
     assert newest.findtext(f"{ATOM}updated") == "2026-11-26T13:00:05+00:00"
-    assert "Researchers abroad. → Anyone." in (newest.findtext(f"{ATOM}content") or "")
+    assert '"Researchers abroad." → "Anyone."' in (newest.findtext(f"{ATOM}content") or "")
     assert newest.find(f"{ATOM}link").get("href") == CREST_SITE  # type: ignore[union-attr]
     root = ElementTree.fromstring(feed)
     assert root.findtext(f"{ATOM}updated") == "2026-11-26T13:00:05+00:00"

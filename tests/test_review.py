@@ -237,8 +237,8 @@ def test_review_lists_pending_changes_of_every_snapshot(
     deadline = store.seen_changes()[0].change
     assert "Snapshot 2026-11-25T13-00-05Z:" in out
     assert "Snapshot 2026-11-26T13-00-05Z (latest):" in out
-    expected = f"{deadline.id}  crest  deadline  calls[2025 call for proposals].closes: "
-    assert expected + "2025-06-03T12:00:00+09:00 → 2025-06-10T12:00:00+09:00" in out
+    expected = f"{deadline.id}  crest  medium  deadline moved 7 days later (2025 call for proposals): "
+    assert expected + "3 June 2025 12:00 JST → 10 June 2025 12:00 JST" in out
     assert "3 change(s) wait for review" in out
 
 

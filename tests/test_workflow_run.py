@@ -152,7 +152,7 @@ def test_a_scripted_fortnight_of_the_scheduled_workflow(
     state.faults[HFSP] = Fault(body=moved)
     job = _day(repository, "1")
     [pr] = repository.gh()["prs"]
-    assert len(pr["bodies"]) == 2 and "2026-04-02" in pr["body"]
+    assert len(pr["bodies"]) == 2 and "26 March 2026 → 2 April 2026" in pr["body"]  # dates in words
     assert ["pr", "edit", "1", "--body-file"] == repository.gh()["calls"][-1][:4]
     assert len(repository.log(review)) == len(repository.log("main")) + 2  # both snapshots on the branch
 

@@ -10,7 +10,7 @@ from feedgen.feed import FeedGenerator
 from ingest.models import Change
 from ingest.normalize import strip_controls
 from ingest.report.links import safe_href
-from ingest.report.values import value_text
+from ingest.report.wording import describe
 from ingest.snapshot import SeenChange
 
 FEED_ID = "urn:ingest:changes"
@@ -63,13 +63,12 @@ def _add_entry(feed: FeedGenerator, first: SeenChange, last: SeenChange, website
 
 
 def entry_title(change: Change) -> str:
-    """`CREST: deadline calls[2025 call for proposals].closes`."""
-    name = change.program_name or change.program
-    return f"{name}: {change.category} {change.field}".rstrip()
+    """`CREST: deadline moved 7 days later (2025 call for proposals): 3 June 2025 12:00 JST → …`."""
+    return f"{change.program_name or change.program}: {describe(change)}"
 
 
 def _entry_text(change: Change, first: SeenChange, last: SeenChange) -> str:
-    lines = [f"{change.field or 'program'}: {value_text(change.old)} → {value_text(change.new)}"]
+    lines = [describe(change), f"Severity: {change.severity}."]
     if change.detail:
         lines.append(change.detail)
     lines.append(f"First seen in snapshot {first.snapshot}.")

@@ -36,6 +36,7 @@ from ingest.models import (
 from ingest.report.links import Link, contact_link, safe_href, safe_link, short_url
 from ingest.report.values import display_value
 from ingest.report.word_diff import Segment, word_diff
+from ingest.report.wording import shift_words
 from ingest.review import ReviewState, ReviewStatus
 from ingest.severity import SEVERITY_ORDER, deadline_moment, deadline_shift, reason, severity_rank
 from ingest.snapshot import CHANGES, MANIFEST, Snapshot, SnapshotStore
@@ -341,21 +342,10 @@ def _view_order(view: ChangeView) -> tuple[int, int, str]:
 def _note(change: Change) -> str:
     """What the reviewer should notice first, in words."""
     shift = deadline_shift(change)
-    notes = [_shift_words(shift)] if shift else []
+    notes = [f"closes {shift_words(shift)}"] if shift else []
     if change.detail:
         notes.append(change.detail)
     return "; ".join(notes)
-
-
-def _shift_words(shift: timedelta) -> str:
-    days, rest = divmod(abs(shift), timedelta(days=1))
-    hours = rest // timedelta(hours=1)
-    parts = [
-        f"{count} {unit}{'s' if count != 1 else ''}"
-        for count, unit in ((days, "day"), (hours, "hour"))
-        if count
-    ]
-    return f"closes {' '.join(parts) or 'minutes'} {'later' if shift > timedelta(0) else 'earlier'}"
 
 
 def _severity_counts(severities: Iterable[Severity]) -> list[tuple[str, int]]:

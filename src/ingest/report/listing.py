@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from ingest.models import Change
-from ingest.report.values import value_text
+from ingest.report.wording import describe
 
 
-def change_line(change: Change, width: int = 60) -> str:
-    """`id  program  category  field: old → new` on one line, long values shortened."""
-    where = change.field or "(whole program)"
-    values = f"{value_text(change.old, width)} → {value_text(change.new, width)}"
-    return f"{change.id}  {change.program}  {change.category}  {where}: {values}"
+def change_line(change: Change) -> str:
+    """`id  program  severity  what changed`, in the words report.md and the feed use (values whole,
+    so both sides of an eligibility change can be told apart)."""
+    return f"{change.id}  {change.program}  {change.severity}  {describe(change)}"

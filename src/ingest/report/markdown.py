@@ -1,16 +1,26 @@
-"""Changes and run results for people, as Markdown (the run's report.md, `ingest diff`). Decides nothing:
-which changes wait for review is the review state's answer."""
+"""Changes and run results for people, as Markdown: the run's report.md (the scheduled job's pull
+request body) and `ingest diff`. Decides nothing: which changes wait is the review state's answer.
+
+A maintainer acts on it in one read: the changes waiting for review first, most severe first and by
+program, each one line of plain language (ingest.report.wording) with the evidence it was read from
+and the command that acknowledges it; then what is already settled, then wording-only changes; the
+sources that failed last, folded.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from ingest.models import Change, SourceResult, SourceStatus
+from ingest.models import Change, Evidence, SourceResult, SourceStatus
 from ingest.report.escape import markdown_text
 from ingest.report.values import value_text
+from ingest.report.wording import describe
 from ingest.review import ReviewState, ReviewStatus
+from ingest.severity import SEVERITY_ORDER, severity_rank
+
+_EVIDENCE_WIDTH = 240
+_MARKS = {ReviewStatus.REVIEWED: " — ✓ reviewed", ReviewStatus.EXPECTED: " — expected (not reviewed)"}
 
 
 def changes_markdown(
@@ -21,54 +31,73 @@ def changes_markdown(
     sources: Sequence[SourceResult] = (),
     seen_at: datetime | None = None,
 ) -> str:
-    """Grouped by program, old → new, review-worthy changes first within each program; changes the
-    review ledger settles are counted and marked as reviewed."""
-    review_worthy = [c for c in changes if c.review]
-    waiting = review.pending(review_worthy, seen_at)
+    """The whole report; `seen_at` (when the changes were found) decides which expectations still
+    covered them."""
+    status = {change.id: review.status(change, seen_at) for change in changes}
+    waiting = [c for c in changes if status[c.id] is ReviewStatus.PENDING]
+    settled = [c for c in changes if status[c.id] in (ReviewStatus.REVIEWED, ReviewStatus.EXPECTED)]
+    other = [c for c in changes if status[c.id] is ReviewStatus.INFO]
     lines = [f"# {title}", ""]
     if not changes:
         lines.append("No changes.")
     else:
-        reviewed = (
-            f" ({len(review_worthy) - len(waiting)} already reviewed or expected)"
-            if len(waiting) < len(review_worthy)
-            else ""
+        reviewed = f" ({len(settled)} already reviewed or expected)" if settled else ""
+        severities = _severity_summary(waiting)
+        lines.append(
+            f"{len(waiting)} change(s) waiting for review{reviewed}, {len(other)} other.{severities}"
         )
-        other = len(changes) - len(review_worthy)
-        lines.append(f"{len(waiting)} change(s) waiting for review{reviewed}, {other} other.")
+    for severity in SEVERITY_ORDER:
+        batch = [c for c in waiting if c.severity == severity]
+        if batch:
+            lines += ["", f"## {str(severity).capitalize()}: {len(batch)} to review", ""]
+            lines += [line for change in _by_program(batch) for line in _waiting_lines(change)]
+    if settled:
+        lines += ["", "## Already reviewed or expected", ""]
+        lines += [_line(change) + _MARKS[status[change.id]] for change in _by_program(settled)]
+    if other:
+        lines += ["", "## Wording only (not for review)", ""]
+        lines += [_line(change) for change in _by_program(other)]
     failed = [s for s in sources if s.status == SourceStatus.FAILED]
     if failed:
-        lines += ["", "## Sources that failed (their last good data is kept, marked stale)", ""]
+        lines += ["", "<details><summary>", ""]
+        lines += [f"Sources that failed ({len(failed)}): their last good data is kept, marked stale", ""]
+        lines += ["</summary>", ""]
         lines += [f"- `{s.id}` ({s.error_kind}): {markdown_text(s.error or '')}" for s in failed]
-    by_program: dict[str, list[Change]] = {}
-    for change in changes:
-        by_program.setdefault(change.program, []).append(change)
-    for program_id, items in by_program.items():
-        name = markdown_text(items[0].program_name or program_id)
-        lines += ["", f"## {name} (`{program_id}`)", ""]
-        for change in sorted(items, key=lambda c: not c.review):
-            status = review.status(change, seen_at)
-            marks = {
-                ReviewStatus.REVIEWED: " — ✓ reviewed",
-                ReviewStatus.EXPECTED: " — expected (not reviewed)",
-            }
-            lines.append(_change_line(change) + marks.get(status, ""))
+        lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
 
 
-def _change_line(change: Change) -> str:
-    flag = "**review**" if change.review else "other"
-    where = f" {_code(change.field)}" if change.field else ""
-    text = f"- {flag} · {change.category}{where}: {_value(change.old)} → {_value(change.new)}"
+def _severity_summary(waiting: Sequence[Change]) -> str:
+    counts = [(severity, sum(c.severity == severity for c in waiting)) for severity in SEVERITY_ORDER]
+    shown = ", ".join(f"{count} {severity}" for severity, count in counts if count)
+    return f" Waiting: {shown}." if shown else ""
+
+
+def _by_program(changes: Sequence[Change]) -> list[Change]:
+    return sorted(changes, key=lambda c: ((c.program_name or c.program).lower(), severity_rank(c.severity)))
+
+
+def _line(change: Change) -> str:
+    name = markdown_text(change.program_name or change.program)
+    text = f"- **{name}** (`{change.program}`): {markdown_text(describe(change))}"
     if change.detail:
         text += f" ({markdown_text(change.detail)})"
     return f"{text} — id `{change.id}`"
 
 
-def _value(value: Any) -> str:
-    return "∅" if value is None else _code(value)
+def _waiting_lines(change: Change) -> list[str]:
+    lines = [_line(change)]
+    evidence = _evidence(change.new_evidence or change.old_evidence)
+    if evidence:
+        lines.append(f"  - evidence: {evidence}")
+    lines.append(f'  - `ingest review ack {change.id} --note "…"` (or `dismiss`)')
+    return lines
 
 
-def _code(value: Any) -> str:
-    """Inline code, which Markdown shows as is: only a backtick could end it early."""
-    return f"`{value_text(value, width=300).replace('`', chr(39))}`"
+def _evidence(items: Sequence[Evidence]) -> str:
+    if not items:
+        return ""
+    first = items[0]
+    where = f"PDF page {', '.join(map(str, first.pages))}" if first.pages else first.url or first.source
+    snippet = value_text(first.text, _EVIDENCE_WIDTH).replace("`", "'")
+    return f"`{snippet}` ({markdown_text(where)})" if snippet else markdown_text(where)
