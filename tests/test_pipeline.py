@@ -248,3 +248,16 @@ def test_an_expected_change_is_not_waiting_in_the_runs_report(
     # Expected, which is not reviewed: nobody looked at these changes.
     assert all(f"`{c['id']}` — expected (not reviewed)" in report for c in crest)
     assert "✓ reviewed" not in report
+
+
+def test_a_missing_document_on_the_first_run_says_no_earlier_data_was_kept(
+    sources: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (sources / REFERENCE.name).unlink()
+    assert run_cli("run", "--sources", str(sources), "--snapshots", str(tmp_path / "snapshots")) == 0
+    captured = capsys.readouterr()
+    assert (
+        "reference-pdf: FAILED (extract)" in captured.err and "cannot be read (No such file" in captured.err
+    )
+    assert "no earlier data was there to keep for reference-pdf." in captured.out
+    assert "last good data is kept" not in captured.out

@@ -89,22 +89,24 @@ def _run_locked(
     notes = [f"{problem}: skipped, compared with the newest readable snapshot" for problem in unreadable]
     before = previous_by_source(store, previous)
     outcomes: list[SourceOutcome] = []
-    for source in declared.source:
-        if isinstance(source, PdfSource):
-            outcomes.append(
-                _run_pdf_source(
-                    source, sources_dir, store, before.get(source.id, Previous()), now, declared.extract
-                )
-            )
-    websites = [s for s in declared.source if isinstance(s, HtmlSource)]
-    if websites:
-        with Fetcher(settings) as fetcher:
-            for result, records in read_websites(websites, before, fetcher, store, declared.extract):
-                outcomes.append(SourceOutcome(result=result, records=records))
-    for outcome in outcomes:
+
+    def finished(outcome: SourceOutcome) -> None:  # each source is reported as soon as it is done
         outcome.result.fetched_at = outcome.result.fetched_at or now
+        outcomes.append(outcome)
         if progress:
             progress(outcome.result)
+
+    for source in declared.source:
+        if isinstance(source, PdfSource):
+            log.info("%s: reading %s", source.id, source.path)
+            previous_source = before.get(source.id, Previous())
+            finished(_run_pdf_source(source, sources_dir, store, previous_source, now, declared.extract))
+    websites = [s for s in declared.source if isinstance(s, HtmlSource)]
+    if websites:
+        log.info("fetching %d website source(s)", len(websites))
+        with Fetcher(settings) as fetcher:
+            for result, records in read_websites(websites, before, fetcher, store, declared.extract):
+                finished(SourceOutcome(result=result, records=records))
     records = merge_records([record for outcome in outcomes for record in outcome.records])
     changes = diff_programs(previous.records, records) if previous else []
     results = [outcome.result for outcome in outcomes]

@@ -99,6 +99,7 @@ def _fetch_round(
             page.error_kind = (
                 error.kind if isinstance(error, FetchError | ExtractError) else ErrorKind.EXTRACT
             )
+            log.info("%s: failed (%s), last good data kept", page.url, page.error_kind)
             _page_failed(run, page, main=main)
             continue
         run.records.extend(records)
@@ -137,6 +138,8 @@ def _extract_page(
         records = _keep_missing_fields(run, page, records)
     if page.final_url != page.url:
         run.result.problems.append(f"{page.url} moved to {page.final_url}")
+    how = "unchanged (304), stored records reused" if reused is not None else f"{page.extractor} extractor"
+    log.info("%s: %s, %d record(s)", page.url, how, len(records))
     return records
 
 

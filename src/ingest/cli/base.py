@@ -61,11 +61,22 @@ output_option = click.option(
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ingest")
-@click.option("-v", "--verbose", is_flag=True, help="Log what is happening (to stderr).")
-def cli(verbose: bool) -> None:
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log ingest's own steps to stderr; -vv also the libraries' debug output (pdfminer, urllib3).",
+)
+def cli(verbose: int) -> None:
     """Keep a dated record of Japanese funding programs open to researchers overseas."""
+    # One -v: ingest's steps at INFO, every library at WARNING (pdfminer alone logs tens of
+    # thousands of DEBUG lines a run); -vv: everything.
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.ERROR, format="%(levelname)s %(name)s: %(message)s"
+        level=logging.DEBUG if verbose >= 2 else logging.WARNING if verbose else logging.ERROR,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("ingest").setLevel(
+        logging.DEBUG if verbose >= 2 else logging.INFO if verbose else logging.ERROR
     )
 
 

@@ -87,10 +87,22 @@ def run(
     if earlier:
         click.echo(f"{earlier} change(s) from earlier snapshots still wait for review (`ingest review`).")
     if outcome.failed_sources:
-        click.echo(
-            f"{len(outcome.failed_sources)} source(s) failed (listed above); their last good data is kept, "
-            "marked stale."
-        )
+        failed = outcome.failed_sources
+        kept = [s for s in failed if s.stale_records]
+        if len(kept) == len(failed):
+            click.echo(
+                f"{len(failed)} source(s) failed (listed above); their last good data is kept, marked stale."
+            )
+        else:
+            none = ", ".join(s.id for s in failed if not s.stale_records)
+            click.echo(
+                f"{len(failed)} source(s) failed (listed above); no earlier data was there to keep for {none}"
+                + (
+                    f", and the last good data of {len(kept)} other(s) is kept, marked stale."
+                    if kept
+                    else "."
+                )
+            )
     if snapshot is not None:  # alerts are state transitions: a source starts failing, or recovers
         from ingest.health import alerts
 
