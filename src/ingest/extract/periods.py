@@ -7,9 +7,14 @@ Dates and times are found separately; each time then goes to the date it is prin
 with a range separator between them ("~", "–", "-", "to", "から") form a period, and a year missing from
 one end of a period is taken from the other end, else from the caller's context.
 
-Every result is Japan time: a datetime is aware with a fixed +09:00 offset (times marked UTC, GMT or
-another zone are converted), and a value printed without a time of day is a `datetime.date`, never a
-midnight datetime. A date printed without a year, and with no year to borrow, is not a date.
+Every result is Japan time: a datetime is aware, in `JAPAN`. A time printed with another zone is converted
+to the same instant: abbreviations and names ("CEST", "EDT", "Central European Summer Time", "Bangkok
+time") stand for IANA zones read at the date, numeric offsets ("-0400", "UTC+9", ISO "Z") for themselves,
+and two renderings side by side ("12:00 CET / 18:00 Bangkok time") must agree. A zone that cannot be
+resolved ("XST", an ambiguous "CST") keeps the date at day precision, with a warning naming it: a time is
+never taken as Japan time unless it was printed as such or with no zone at all. A value printed without a
+time of day is a `datetime.date`, never a midnight datetime. A date printed without a year, and with no
+year to borrow, is not a date.
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from functools import cache
 from typing import TypeVar
+from zoneinfo import ZoneInfo, available_timezones
 
 from ingest.models import JAPAN, CallPeriod, CallStatus, Precision
 from ingest.normalize import clean_text
@@ -33,8 +40,6 @@ __all__ = [
     "parse_moment",
     "parse_period",
 ]
-
-_JAPAN_OFFSET = timedelta(hours=9)  # a time printed without a zone is Japan time
 
 
 @dataclass(frozen=True)
@@ -102,12 +107,12 @@ def _weekday_bracket(name: str) -> str:
 # Date families: each regex comes with the function that turns its match into a _DateToken.
 
 _EN_MONTH_FIRST = re.compile(  # "April 30, 2020(Thu)", "Tuesday April 5 (Mon.)", "June 8 (Tue.), 2021"
-    rf"(?:{_weekday_word('wd_lead')},?\s+)?(?<![a-z]){_MONTH}\s*(?P<day>\d{{1,2}})(?![\d:])(?:st|nd|rd|th)?(?![a-z])"
+    rf"(?:{_weekday_word('wd_lead')},?\s+)?(?<![a-z]){_MONTH}\s*(?P<day>\d{{1,2}})(?![\d:])(?:\s?(?:st|nd|rd|th))?(?![a-z])"
     rf"(?:{_weekday_bracket('wd_a')})?(?:\s*,?\s*{_YEAR4})?(?:{_weekday_bracket('wd_b')})?",
     re.I,
 )
 _EN_DAY_FIRST = re.compile(  # "18 March 2025", "25th May, 2021", "3th July, 2024", "16 Apr 2024"
-    rf"(?:{_weekday_word('wd_lead')},?\s+)?(?<![\d:./])(?P<day>\d{{1,2}})(?!\d)(?:st|nd|rd|th)?(?:\s+of)?[\s-]*"
+    rf"(?:{_weekday_word('wd_lead')},?\s+)?(?<![\d:./])(?P<day>\d{{1,2}})(?!\d)(?:\s?(?:st|nd|rd|th)(?![a-z]))?(?:\s+of)?[\s-]*"
     rf"{_MONTH}(?:[\s,-]*{_YEAR4})?(?:{_weekday_bracket('wd_a')})?",
     re.I,
 )
@@ -152,7 +157,11 @@ class _TimeToken:
     end: int
     hour: int  # 0..24; 24:00 is the end of the day, i.e. 00:00 of the next
     minute: int
-    offset: timedelta = _JAPAN_OFFSET
+    second: int = 0
+    zone: tzinfo = JAPAN  # a time printed without a zone is Japan time
+    zone_name: str | None = None  # the zone as printed, when one was
+    unknown_zone: str | None = None  # a zone-like word that could not be resolved: the time is not usable
+    alternative: _TimeToken | None = None  # the same deadline printed in a second zone
 
 
 @dataclass(frozen=True)
@@ -289,23 +298,72 @@ _DATE_FAMILIES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], _DateToke
 # Time families
 
 _MERIDIEM = r"(?P<meridiem>[ap](?:\.\s?m\.?|m)(?![a-z]))"
-_CLOCK = re.compile(  # "12:59", "1:00PM", "15:00PM", "23:59 pm", "午後3:30"
-    rf"(?:(?P<ja_meridiem>午前|午後)\s*)?(?<![\d:.])(?P<hour>\d{{1,2}}):(?P<minute>\d{{2}})(?![\d:])(?:\s*{_MERIDIEM})?",
+_CLOCK = re.compile(  # "12:59", "1:00PM", "15:00PM", "23:59 pm", "午後3:30", "23:59:59"
+    rf"(?:(?P<ja_meridiem>午前|午後)\s*)?(?<![\d:.])(?P<hour>\d{{1,2}}):(?P<minute>\d{{2}})(?::(?P<second>\d{{2}}))?"
+    rf"(?![\d:])(?:\s*{_MERIDIEM})?",
     re.I,
 )
 _HOUR_MERIDIEM = re.compile(rf"(?<![\d:.])(?P<hour>\d{{1,2}})\s*{_MERIDIEM}", re.I)  # "2 p.m.", "5pm"
 _NOON = re.compile(r"(?<![a-z])noon(?![a-z])|正午", re.I)
-_JA_CLOCK = re.compile(  # "17時00分", "12時", "午後3時", "【午前10時】", "3時半"
-    r"(?:(?P<ja_meridiem>午前|午後)\s*)?(?<!\d)(?P<hour>\d{1,2})\s*時(?!間)(?:\s*(?P<minute>\d{1,2})\s*分|(?P<half>半))?"
+_JA_CLOCK = re.compile(  # "17時00分", "12時", "午後3時", "【午前10時】", "3時半", "12時00分00秒"
+    r"(?:(?P<ja_meridiem>午前|午後)\s*)?(?<!\d)(?P<hour>\d{1,2})\s*時(?!間)"
+    r"(?:\s*(?P<minute>\d{1,2})\s*分(?:\s*(?P<second>\d{1,2})\s*秒)?|(?P<half>半))?"
 )
+
+# Zones. An abbreviation or name stands for an IANA zone, read at the date (so "CET" in July is Paris
+# local time, i.e. CEST, with a warning that the abbreviation names the other season's offset).
+_ZONE_ABBREVIATIONS = {
+    "utc": "UTC", "gmt": "UTC", "z": "UTC", "jst": "Asia/Tokyo", "kst": "Asia/Seoul",
+    "cet": "Europe/Paris", "cest": "Europe/Paris", "met": "Europe/Paris", "mest": "Europe/Paris",
+    "wet": "Europe/Lisbon", "west": "Europe/Lisbon", "eet": "Europe/Athens", "eest": "Europe/Athens",
+    "bst": "Europe/London", "est": "America/New_York", "edt": "America/New_York", "et": "America/New_York",
+    "cdt": "America/Chicago", "mst": "America/Denver", "mdt": "America/Denver",
+    "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles", "pt": "America/Los_Angeles",
+    "akst": "America/Anchorage", "akdt": "America/Anchorage", "hst": "Pacific/Honolulu",
+    "aest": "Australia/Sydney", "aedt": "Australia/Sydney", "acst": "Australia/Adelaide",
+    "acdt": "Australia/Adelaide", "awst": "Australia/Perth", "nzst": "Pacific/Auckland",
+    "nzdt": "Pacific/Auckland", "sgt": "Asia/Singapore", "hkt": "Asia/Hong_Kong", "ict": "Asia/Bangkok",
+}  # fmt: skip
+# Abbreviations that name one season's offset: read at a date of the other season, they get a warning.
+_SEASONAL = {"cet", "cest", "met", "mest", "wet", "west", "eet", "eest", "bst", "est", "edt", "cdt", "mst"}
+_SEASONAL |= {"mdt", "pst", "pdt", "akst", "akdt", "aest", "aedt", "acst", "acdt", "nzst", "nzdt"}
+_AMBIGUOUS = {"cst": "US Central or China", "ist": "India, Ireland or Israel", "ast": "Atlantic or Arabia"}
+_ZONE_NAMES = {  # spelled-out zone names, lower case, spaces folded
+    "japan time": "Asia/Tokyo", "japan standard time": "Asia/Tokyo", "japanese time": "Asia/Tokyo",
+    "tokyo time": "Asia/Tokyo", "日本時間": "Asia/Tokyo", "日本標準時": "Asia/Tokyo",
+    "coordinated universal time": "UTC", "universal time": "UTC", "greenwich mean time": "UTC",
+    "central european time": "Europe/Paris", "central european summer time": "Europe/Paris",
+    "central european standard time": "Europe/Paris", "british summer time": "Europe/London",
+    "eastern time": "America/New_York", "eastern standard time": "America/New_York",
+    "eastern daylight time": "America/New_York", "central time": "America/Chicago",
+    "central standard time": "America/Chicago", "central daylight time": "America/Chicago",
+    "mountain time": "America/Denver", "pacific time": "America/Los_Angeles",
+    "pacific standard time": "America/Los_Angeles", "pacific daylight time": "America/Los_Angeles",
+    "australian eastern daylight time": "Australia/Sydney",
+    "australian eastern standard time": "Australia/Sydney",
+    "new zealand daylight time": "Pacific/Auckland", "new zealand standard time": "Pacific/Auckland",
+}  # fmt: skip
+_ZONE_SEASON_NAMES = {"summer": "summer", "daylight": "summer", "standard": "winter"}
+_ABBREVIATION = "|".join(sorted((a for a in _ZONE_ABBREVIATIONS if a != "z"), key=len, reverse=True))
+_OFFSET = r"(?P<sign>[+\-−])\s*(?P<offset_hours>\d{1,2})(?::?(?P<offset_minutes>\d{2}))?"
+# A zone as printed: a known abbreviation (upper case), "UTC+9", a spelled-out name ("Central European
+# Summer Time", "Bangkok time", "日本時間"), or an upper-case word that looks like a zone but is not one.
 _ZONE = (
-    r"(?P<zone>utc|gmt|jst|kst|cest|cet|edt|est|pdt|pst|japan(?:\s+standard)?\s+time|日本時間)(?![a-z])"
-    r"(?:\s*(?P<sign>[+-])\s*(?P<offset_hours>\d{1,2})(?::?(?P<offset_minutes>\d{2}))?)?"
+    rf"(?P<zone>(?P<abbr>(?-i:{_ABBREVIATION.upper()})|(?i:utc|gmt))(?![A-Za-z])(?:\s*{_OFFSET})?"
+    r"|(?P<name>(?i:japan(?:ese)?\s+(?:standard\s+)?time)|(?-i:(?:[A-Z][a-z]+\s+){1,4}"
+    r"(?:[Ss]ummer\s+|[Dd]aylight\s+|[Ss]tandard\s+|[Mm]ean\s+)?[Tt]ime)"
+    r"|日本時間|日本標準時|(?i:local\s+time))(?![A-Za-z])"
+    r"|(?P<unknown>(?-i:[A-Z]{2,4}T))(?![A-Za-z]))"
 )
-_ZONE_HOURS = {"utc": 0, "gmt": 0, "jst": 9, "kst": 9, "japan": 9, "日本時間": 9, "cet": 1, "cest": 2}
-_ZONE_HOURS |= {"est": -5, "edt": -4, "pst": -8, "pdt": -7}
-_ZONE_BEFORE = re.compile(rf"{_ZONE}\s*[:(]?\s*$", re.I)  # "UTC 15時00分"
-_ZONE_AFTER = re.compile(rf"[\s,(\[]*{_ZONE}", re.I)  # "15:00 UTC", "(1:00PM JST)"
+_ZONE_BEFORE = re.compile(rf"{_ZONE}\s*[:(]?\s*$")  # "UTC 15時00分", "日本時間 17時"
+_ZONE_AFTER = re.compile(rf"[\s,(\[)]*{_ZONE}[)\]]?")  # "15:00 UTC", "(1:00PM JST)", "12:00 (noon) CET"
+# A bare numeric offset or ISO 8601 "Z" right after a time: "17:00 -0400", "09:00 +05:30", "04:00:00Z".
+_BARE_OFFSET = re.compile(  # a minus sign only with four digits: "10:00 -12:00" is a range, not an offset
+    r"(?P<z>Z(?![A-Za-z]))|\s*(?:(?P<sign>[+−-])(?P<offset_hours>[01]\d)(?P<offset_minutes>[0-5]\d)"
+    r"|(?P<plus>\+)(?P<plus_hours>[01]\d):(?P<plus_minutes>[0-5]\d))(?![\d:])"
+)
+# Two renderings of one deadline: "12:00 (noon) CET / 18:00 Bangkok time"
+_TIME_ALTERNATIVE = re.compile(r"\s*(?:/|or|and|\||;|,)\s*")
 
 
 def _meridiem_hour(hour: int, meridiem: str | None, ja_meridiem: str | None) -> int:
@@ -324,21 +382,91 @@ def _meridiem_hour(hour: int, meridiem: str | None, ja_meridiem: str | None) -> 
     return hour
 
 
-def _time_token(start: int, end: int, hour: int, minute: int) -> _TimeToken | None:
-    if hour > 24 or minute > 59 or (hour == 24 and minute):
+def _time_token(start: int, end: int, hour: int, minute: int, second: int = 0) -> _TimeToken | None:
+    if hour > 24 or minute > 59 or second > 59 or (hour == 24 and (minute or second)):
         return None
-    return _TimeToken(start, end, hour, minute)
+    return _TimeToken(start, end, hour, minute, second)
 
 
 def _clock_time(match: re.Match[str]) -> _TimeToken | None:
     groups = match.groupdict()
     hour = _meridiem_hour(int(match["hour"]), groups.get("meridiem"), groups.get("ja_meridiem"))
     minute = 30 if groups.get("half") else int(groups.get("minute") or 0)
-    return _time_token(match.start(), match.end(), hour, minute)
+    return _time_token(match.start(), match.end(), hour, minute, int(groups.get("second") or 0))
 
 
 def _noon_time(match: re.Match[str]) -> _TimeToken | None:
     return _TimeToken(match.start(), match.end(), 12, 0)
+
+
+@cache
+def _city_zones() -> dict[str, str]:
+    """IANA zones by their city, lower case: 'bangkok' → 'Asia/Bangkok', 'new york' → 'America/New_York'."""
+    cities: dict[str, str] = {}
+    for key in sorted(available_timezones()):
+        if "/" in key and not key.startswith(("Etc/", "SystemV/", "US/")):
+            cities.setdefault(key.rsplit("/", 1)[1].replace("_", " ").lower(), key)
+    return cities
+
+
+def _named_zone(name: str) -> tuple[str | None, str | None]:
+    """A spelled-out zone: (IANA key, season it names) or (None, None) when unknown."""
+    folded = re.sub(r"\s+", " ", name.strip().lower())
+    season = next((s for word, s in _ZONE_SEASON_NAMES.items() if f" {word} " in f" {folded} "), None)
+    if folded in _ZONE_NAMES:
+        return _ZONE_NAMES[folded], season
+    city = re.sub(r"\s+(?:standard\s+|local\s+)?time$", "", folded)
+    return _city_zones().get(city), None
+
+
+def _fixed_offset(match: re.Match[str]) -> timezone:
+    sign = -1 if match["sign"] in "-−" else 1
+    minutes = int(match["offset_minutes"] or 0)
+    return timezone(sign * timedelta(hours=int(match["offset_hours"]), minutes=minutes))
+
+
+def _zoned(token: _TimeToken, match: re.Match[str], span: tuple[int, int]) -> _TimeToken:
+    """The time with the zone a _ZONE match names, its span widened to cover the zone."""
+    start, end = min(token.start, span[0]), max(token.end, span[1])
+    printed = re.sub(r"\s+", " ", match["zone"].strip())
+    if match["unknown"]:
+        lower = printed.lower()
+        if lower in _AMBIGUOUS:
+            return replace(
+                token, start=start, end=end, unknown_zone=f'ambiguous zone "{printed}" ({_AMBIGUOUS[lower]})'
+            )
+        return replace(token, start=start, end=end, unknown_zone=f'unknown zone "{printed}"')
+    if match["abbr"]:
+        abbreviation = match["abbr"].lower()
+        if match["sign"] and abbreviation in ("utc", "gmt"):
+            return replace(token, start=start, end=end, zone=_fixed_offset(match), zone_name=printed)
+        return replace(
+            token, start=start, end=end, zone=ZoneInfo(_ZONE_ABBREVIATIONS[abbreviation]), zone_name=printed
+        )
+    key, _ = _named_zone(printed)
+    if key is None:
+        return replace(token, start=start, end=end, unknown_zone=f'unknown zone "{printed}"')
+    return replace(token, start=start, end=end, zone=ZoneInfo(key), zone_name=printed)
+
+
+def _with_zone(token: _TimeToken, text: str) -> _TimeToken:
+    """The zone printed next to a time ('UTC 15時00分', '15:00 UTC', '(1:00PM JST)', '17:00 -0400',
+    '04:00:00Z', '18:00 Bangkok time'); Japan time when none is printed."""
+    if bare := _BARE_OFFSET.match(text, token.end):
+        if bare["z"]:
+            zone: tzinfo = UTC
+        elif bare["plus"]:
+            zone = timezone(timedelta(hours=int(bare["plus_hours"]), minutes=int(bare["plus_minutes"])))
+        else:
+            zone = _fixed_offset(bare)
+        return replace(token, end=bare.end(), zone=zone, zone_name=bare.group(0).strip())
+    after = _ZONE_AFTER.match(text, token.end)
+    if after:
+        return _zoned(token, after, (after.start(), after.end()))
+    before = _ZONE_BEFORE.search(text, max(0, token.start - 40), token.start)
+    if before and not before["unknown"]:
+        return _zoned(token, before, (before.start(), before.end()))
+    return token
 
 
 _TIME_FAMILIES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], _TimeToken | None]], ...] = (
@@ -352,7 +480,9 @@ _TIME_FAMILIES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], _TimeToke
 # on June 8", "noon of Wednesday, May 25", "【午前10時】". A range separator may not:
 # "April 10 – Noon, June 3".
 _DATE_TIME_FILLER = re.compile(
-    rf"(?:[\s,()\[\]【】<>:]|at|by|on|of|before|until|till|no\s+later\s+than|{_ZONE}|締め?切り?|まで)*", re.I
+    rf"(?:[\s,()\[\]【】<>:|@]|T|at|by|on|of|before|until|till|no\s+later\s+than|{_ZONE}|締め?切り?|まで"
+    rf"|{_WEEKDAY_WORDS}\.?)*",
+    re.I,
 )
 _TIME_JOINER = re.compile(
     r"[\s(),]*"
@@ -434,24 +564,6 @@ def _find_dates(text: str) -> list[_DateToken]:
     return _leftmost_longest(token for token in found if token is not None)
 
 
-def _zone_offset(match: re.Match[str]) -> timedelta:
-    zone = match["zone"].lower().split()[0]
-    offset = timedelta(hours=_ZONE_HOURS[zone])
-    if match["sign"]:
-        sign = -1 if match["sign"] == "-" else 1
-        offset += sign * timedelta(
-            hours=int(match["offset_hours"]), minutes=int(match["offset_minutes"] or 0)
-        )
-    return offset
-
-
-def _with_zone(token: _TimeToken, text: str) -> _TimeToken:
-    """The zone printed next to a time ('UTC 15時00分', '15:00 UTC', '(1:00PM JST)'); Japan by default."""
-    before = _ZONE_BEFORE.search(text, max(0, token.start - 30), token.start)
-    zone = before or _ZONE_AFTER.match(text, token.end)
-    return replace(token, offset=_zone_offset(zone)) if zone else token
-
-
 def _find_times(text: str, dates: Sequence[_DateToken]) -> list[_TimeToken]:
     found = (build(match) for regex, build in _TIME_FAMILIES for match in regex.finditer(text))
     times = _leftmost_longest(
@@ -462,13 +574,28 @@ def _find_times(text: str, dates: Sequence[_DateToken]) -> list[_TimeToken]:
         previous = merged[-1] if merged else None
         if (
             previous is not None
-            and (previous.hour, previous.minute) == (token.hour, token.minute)
+            and (previous.hour, previous.minute, previous.second) == (token.hour, token.minute, token.second)
             and _TIME_JOINER.fullmatch(text, previous.end, token.start)
         ):
             merged[-1] = replace(previous, end=token.end)
         else:
             merged.append(token)
-    return [_with_zone(token, text) for token in merged]
+    zoned: list[_TimeToken] = []
+    for token in (_with_zone(token, text) for token in merged):
+        previous = zoned[-1] if zoned else None
+        if (
+            previous is not None
+            and previous.alternative is None
+            and previous.zone_name is not None
+            and token.zone_name is not None
+            and _TIME_ALTERNATIVE.fullmatch(text, previous.end, token.start)
+        ):
+            zoned[-1] = replace(
+                previous, end=token.end, alternative=token
+            )  # "12:00 CET / 18:00 Bangkok time"
+        else:
+            zoned.append(token)
+    return zoned
 
 
 def _attach_times(dates: list[_DateToken], times: list[_TimeToken], text: str) -> list[_DateToken]:
@@ -567,15 +694,80 @@ def _weekday_warnings(token: _DateToken, day: date) -> list[str]:
     return warnings
 
 
-def _moment(token: _DateToken, year: int, span: tuple[int, int]) -> ParsedMoment:
-    day = _calendar_day(token, year)
-    if token.time is None:
-        return ParsedMoment(day, Precision.DAY if token.day is not None else Precision.MONTH, span)
-    printed_zone = timezone(token.time.offset)
-    value = datetime(day.year, day.month, day.day, tzinfo=printed_zone) + timedelta(
-        hours=token.time.hour, minutes=token.time.minute
+def _instant(day: date, time: _TimeToken) -> datetime:
+    """The moment a time of day names on a day, in its zone (wall-clock time there), as Japan time."""
+    local = datetime(day.year, day.month, day.day, tzinfo=time.zone) + timedelta(
+        hours=time.hour, minutes=time.minute, seconds=time.second
     )
-    return ParsedMoment(value.astimezone(JAPAN), Precision.MINUTE, span)
+    # Adding to an aware datetime is wall-clock arithmetic; re-anchor it so the zone's offset at that
+    # wall-clock time (summer or winter) is the one used.
+    return local.replace(tzinfo=time.zone).astimezone(JAPAN)
+
+
+def _literal_offset(abbreviation: str, zone: ZoneInfo, year: int) -> timedelta | None:
+    """The UTC offset an abbreviation names in its zone ('CET' → +1:00, 'CEST' → +2:00)."""
+    for month in range(1, 13):
+        sample = datetime(year, month, 15, 12, tzinfo=zone)
+        if (sample.tzname() or "").lower() == abbreviation:
+            return sample.utcoffset()
+    return None
+
+
+def _candidate_instants(day: date, time: _TimeToken) -> list[datetime]:
+    """The instant a time names, then (for an abbreviation of the other season) its literal reading."""
+    candidates = [_instant(day, time)]
+    printed = (time.zone_name or "").lower()
+    if printed in _SEASONAL and isinstance(time.zone, ZoneInfo):
+        offset = _literal_offset(printed, time.zone, day.year)
+        if offset is not None:
+            literal = replace(time, zone=timezone(offset))
+            candidates.append(_instant(day, literal))
+    return candidates
+
+
+def _season_warning(day: date, time: _TimeToken) -> str | None:
+    """'CET' printed for a summer date (or 'Summer Time' for a winter one): the zone's local time is
+    used, and the mismatch is said."""
+    if time.zone_name is None or not isinstance(time.zone, ZoneInfo):
+        return None
+    local = datetime(day.year, day.month, day.day, min(time.hour, 23), time.minute, tzinfo=time.zone)
+    actual = local.tzname() or ""
+    printed = time.zone_name.lower()
+    in_summer = bool(local.dst())
+    reading = f"read as {time.zone.key} local time ({actual})"
+    if printed in _SEASONAL and printed != actual.lower():
+        season = "summer" if in_summer else "winter"
+        return f'zone "{time.zone_name}" printed for a {season} date: {reading}'
+    _, named_season = _named_zone(time.zone_name)
+    if named_season is not None and (named_season == "summer") != in_summer:
+        return f'zone "{time.zone_name}" does not match {day.isoformat()}: {reading}'
+    return None
+
+
+def _moment(token: _DateToken, year: int, span: tuple[int, int]) -> tuple[ParsedMoment, list[str]]:
+    day = _calendar_day(token, year)
+    time = token.time
+    if time is None:
+        return ParsedMoment(day, Precision.DAY if token.day is not None else Precision.MONTH, span), []
+    renderings = [time] if time.alternative is None else [time, time.alternative]
+    unknown = [t.unknown_zone for t in renderings if t.unknown_zone]
+    known = [t for t in renderings if not t.unknown_zone]
+    warnings = [f"{problem}: the time of day is not used" for problem in unknown]
+    if not known or (unknown and len(renderings) == 1):
+        return ParsedMoment(day, Precision.DAY, span), warnings
+    if len(known) == 1:
+        warnings.extend(w for w in [_season_warning(day, known[0])] if w)
+        return ParsedMoment(_instant(day, known[0]), Precision.MINUTE, span), warnings
+    # Two renderings: an abbreviation of the other season may mean its literal offset ("12:00 CET /
+    # 18:00 Bangkok time" in June); the reading both renderings agree on is the deadline.
+    first, second = (_candidate_instants(day, t) for t in known)
+    common = [value for value in first if value in second]
+    if not common:
+        printed = " and ".join(sorted({first[0].isoformat(), second[0].isoformat()}))
+        warnings.append(f"the times printed in two zones disagree ({printed}): the time of day is not used")
+        return ParsedMoment(day, Precision.DAY, span), warnings
+    instants = {common[0]}
+    return ParsedMoment(instants.pop(), Precision.MINUTE, span), warnings
 
 
 def _read(token: _DateToken, year: int | None, source: _Normalized, links: set[int], index: int) -> _Reading:
@@ -591,10 +783,11 @@ def _read(token: _DateToken, year: int | None, source: _Normalized, links: set[i
         warnings.append(f"'{printed}' has no year and the context gives none")
         return _Reading(printed, None, tuple(warnings), joins_next, open_ended)
     try:
-        moment = _moment(token, year, source.input_span(token.full_start, token.full_end))
+        moment, time_warnings = _moment(token, year, source.input_span(token.full_start, token.full_end))
     except ValueError:
         warnings.append(f"'{printed}' is not a calendar date")
         return _Reading(printed, None, tuple(warnings), joins_next, open_ended)
+    warnings.extend(time_warnings)
     if token.weekdays:
         warnings.extend(_weekday_warnings(token, _calendar_day(token, year)))
     return _Reading(printed, moment, tuple(warnings), joins_next, open_ended)
