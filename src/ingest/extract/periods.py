@@ -80,6 +80,8 @@ _WEEKDAY_INDEX = {
 _WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _ERA_START = {"令和": 2019, "平成": 1989, "昭和": 1926}  # the Gregorian year of each era's year 1 (元年)
 _ERA = "令和|平成|昭和"
+_ERA_LETTERS = {"R": "令和", "H": "平成", "S": "昭和"}  # "R5.6.30", "H30.4.2", "R5年6月30日"
+_ANY_ERA = rf"(?:{_ERA}|(?<![A-Za-z])[RHS](?=\s*(?:元|\d)))"
 _YEAR4 = r"(?P<year>(?:19|20)\d{2})(?!\d)"
 
 # Where in its month a vague date sits: representative day "first", "mid" (15th) or "last".
@@ -139,13 +141,21 @@ _US_MDY = re.compile(  # "05/25/21 Tue", "12/14/18 Fri", "07/30/2020"
 )
 # "2025年", "令和7年", "令和元年", "平成31年(令和元年)", "令和5(2023)年"
 _JA_YEAR = (
-    rf"(?:(?P<era>{_ERA})\s*(?P<era_year>元|\d{{1,2}})\s*(?:\(\s*(?P<alt_gregorian>\d{{4}})\s*\)\s*)?年"
+    rf"(?:(?P<era>{_ANY_ERA})\s*(?P<era_year>元|\d{{1,2}})\s*(?:\(\s*(?P<alt_gregorian>\d{{4}})\s*\)\s*)?年"
     rf"(?:\s*\(\s*(?P<alt_era>{_ERA})\s*(?P<alt_era_year>元|\d{{1,2}})\s*年?\s*\))?"
     rf"|(?<!\d){_YEAR4}\s*年)"
 )
 _JA_DATE = re.compile(  # "2025年4月10日(木)", "6月3日(火)", "令和5年4月", "6月下旬", "3月末"
     rf"(?:{_JA_YEAR}\s*)?(?<!\d)(?P<month>\d{{1,2}})\s*月"
     rf"(?:\s*(?P<day>\d{{1,2}})\s*日|\s*(?P<part>上旬|初旬|初め|中旬|下旬|末))?(?:{_weekday_bracket('wd_a')})?"
+)
+_ERA_NUMERIC = re.compile(  # "令和5/6/30", "R5.6.30", "H30.4.2", "令和5.6.30(金)"
+    rf"(?P<era>{_ANY_ERA})\s*(?P<era_year>元|\d{{1,2}})\s*(?P<sep>[/.])\s*(?P<month>\d{{1,2}})\s*(?P=sep)\s*"
+    rf"(?P<day>\d{{1,2}})(?![\d/.])(?:{_weekday_bracket('wd_a')})?"
+)
+_MONTH_DAY = re.compile(  # "6/30", "3/1〜3/14", "6/30(火)": a year only from the context
+    rf"(?<![\d/.])(?P<month>1[0-2]|0?[1-9])/(?P<day>3[01]|[12]\d|0?[1-9])(?![\d/.:])"
+    rf"(?:{_weekday_bracket('wd_a')})?"
 )
 _JA_FISCAL_YEAR_END = re.compile(rf"{_JA_YEAR}\s*度\s*末")  # "令和7年度末": March 31 of the next year
 _FISCAL_YEAR = re.compile(rf"(?<![a-z])FY\s*(?P<fy>(?:19|20)\d{{2}})(?!\d)|{_JA_YEAR}\s*度", re.I)
@@ -175,6 +185,7 @@ class _DateToken:
     weekdays: tuple[str, ...]  # as printed, checked once the year is known
     notes: tuple[str, ...] = ()  # doubts found while reading the date itself
     time: _TimeToken | None = None
+    invalid: str | None = None  # why the printed date names no day at all ("令和0年")
 
     @property
     def full_start(self) -> int:
@@ -234,7 +245,11 @@ def _numeric_date(match: re.Match[str]) -> _DateToken | None:
 
 
 def _era_year(era: str, year_text: str) -> int:
-    return _ERA_START[era] + (0 if year_text == "元" else int(year_text) - 1)
+    """The Gregorian year of an era year; ValueError for year 0, which no era has ('令和0年')."""
+    number = 1 if year_text == "元" else int(year_text)
+    if number < 1:
+        raise ValueError(f"{era}{year_text}年 is not an era year")
+    return _ERA_START[_ERA_LETTERS.get(era, era)] + number - 1
 
 
 def _japanese_year(match: re.Match[str]) -> tuple[int | None, tuple[str, ...]]:
@@ -244,7 +259,7 @@ def _japanese_year(match: re.Match[str]) -> tuple[int | None, tuple[str, ...]]:
         return int(groups["year"]), ()
     if not groups.get("era"):
         return None, ()
-    year = _era_year(groups["era"], groups["era_year"])
+    year = _era_year(groups["era"], groups["era_year"])  # ValueError for "令和0年"
     alternatives = []
     if groups.get("alt_gregorian"):
         alternatives.append(int(groups["alt_gregorian"]))
@@ -259,8 +274,16 @@ def _japanese_year(match: re.Match[str]) -> tuple[int | None, tuple[str, ...]]:
     return year, notes
 
 
+def _invalid_date(match: re.Match[str], reason: str) -> _DateToken:
+    """A token that holds the place of a printed date naming no day, so no other family reads it."""
+    return _DateToken(match.start(), match.end(), None, 1, 1, None, (), invalid=reason)
+
+
 def _japanese_date(match: re.Match[str]) -> _DateToken | None:
-    year, notes = _japanese_year(match)
+    try:
+        year, notes = _japanese_year(match)
+    except ValueError as error:
+        return _invalid_date(match, str(error))
     day, part = match["day"], match["part"]
     if day is None and part is None and year is None:
         return None  # "4月" alone is a month of some year, too vague to be a date
@@ -276,8 +299,27 @@ def _japanese_date(match: re.Match[str]) -> _DateToken | None:
     )
 
 
+def _era_numeric_date(match: re.Match[str]) -> _DateToken | None:
+    try:
+        year = _era_year(match["era"], match["era_year"])
+    except ValueError as error:
+        return _invalid_date(match, str(error))
+    return _DateToken(
+        match.start(), match.end(), year, int(match["month"]), int(match["day"]), None, _weekdays(match)
+    )
+
+
+def _month_day(match: re.Match[str]) -> _DateToken | None:
+    return _DateToken(
+        match.start(), match.end(), None, int(match["month"]), int(match["day"]), None, _weekdays(match)
+    )
+
+
 def _fiscal_year_end(match: re.Match[str]) -> _DateToken | None:
-    fiscal_year, notes = _japanese_year(match)
+    try:
+        fiscal_year, notes = _japanese_year(match)
+    except ValueError as error:
+        return _invalid_date(match, str(error))
     if fiscal_year is None:
         return None
     return _DateToken(match.start(), match.end(), fiscal_year + 1, 3, None, "last", (), notes)
@@ -292,6 +334,8 @@ _DATE_FAMILIES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], _DateToke
     (_US_MDY, _numeric_date),
     (_JA_DATE, _japanese_date),
     (_JA_FISCAL_YEAR_END, _fiscal_year_end),
+    (_ERA_NUMERIC, _era_numeric_date),
+    (_MONTH_DAY, _month_day),
 )
 
 # --------------------------------------------------------------------------------------------------
@@ -487,20 +531,51 @@ _DATE_TIME_FILLER = re.compile(
 _TIME_JOINER = re.compile(
     r"[\s(),]*"
 )  # "12:00 pm (noon)", "12:00noon", "午前12時(正午)": one time, said twice
-_SEPARATOR = r"(?:[~〜\-–—―‐‑‒−ー]|to|から|until|till|through|thru)"
+_SEPARATOR = r"(?:[~〜\-–—―‐‑‒−ー]|to|から|より|until|till|through|thru)"
 # A short note may sit between a date and the separator: "令和5年4月(予定) ~令和7年度末".
 _RANGE_GAP = re.compile(rf"[\s,)\]】]*(?:\([^()\d~〜]{{1,15}}\)\s*)?{_SEPARATOR}[\s,(\[【]*", re.I)
-_OPEN_ENDED_AFTER = re.compile(r"[\s,)\]】]*(?:[~〜]|から|[\-–—]\s*(?:$|\n|TB[DA]\b|未定))", re.I)
+_OPEN_ENDED_AFTER = re.compile(r"[\s,)\]】]*(?:[~〜]|から|より|[\-–—]\s*(?:$|\n|TB[DA]\b|未定))", re.I)
 _OPENS_BEFORE = re.compile(
-    r"(?:\bfrom|\bstart(?:s|ing)?(?:\s+on)?|\bopens?(?:\s+on)?|開始日?)\s*[:|]?\s*$", re.I
+    r"(?:\bfrom|\bstart(?:s|ing)?(?:\s+(?:on|in))?|\bopen(?:s|ing)?(?:\s+(?:on|in))?|開始日?)\s*[:|]?\s*$",
+    re.I,
 )
+
+# A date in a clause about another event is not the call's deadline: "公募説明会を4月10日に開催",
+# "consultation by May 1", "interviews in late August" (unless the clause also names the deadline).
+_EVENT_WORDS = re.compile(
+    r"説明会|事前相談|相談会|面接|面談|ヒアリング|選考結果|採択(?:結果|通知|予定)|結果(?:の)?通知|交付決定|研究開始|開催"
+    r"|\bbriefing|\bconsultation|\bwebinar|\binformation\s+session|\binfo\s+session|\binterviews?\b"
+    r"|\bnotif(?:y|ied|ication)\b|\bresults?\b|\bannounce(?:d|ment)\b|\bstart\s+of\s+(?:the\s+)?research\b"
+    r"|\bselection\b|\bworkshop\b|\bsymposium\b",
+    re.I,
+)
+_DEADLINE_WORDS = re.compile(
+    r"締め?切|期限|まで|受付期間|公募期間|募集期間|提出期限|\bdeadline|\bdue\b|\bclos(?:e|es|ing)\b|\bsubmi(?:t|ssion)"
+    r"|\bapplications?\b|\bcall\b|\bby\b|\buntil\b",
+    re.I,
+)
+_CLAUSE_END = re.compile(r"。|\n|;|\.\s|、(?=[^、。]*(?:締め?切|期限))")
 
 _CLOSED = re.compile(
     r"\b(?:has|have)\s+(?:now\s+)?(?:been\s+)?closed\b|\b(?:is|are)\s+(?:now\s+|already\s+)?closed\b"
     r"|^\s*closed\s*\.?\s*$|(?:募集|公募|受付|応募)(?:は|を)?終了|締め?切りました",
     re.I,
 )
-_TBD = re.compile(r"\bTB[DA]\b|\bto\s+be\s+(?:determined|decided|announced|confirmed)\b|未定|調整中", re.I)
+_TBD = re.compile(
+    r"\bTB[DA]\b|\bto\s+be\s+(?:determined|decided|announced|confirmed)\b|未定|調整中"
+    r"|\bexpected\s+to\s+(?:open|close|start|be\s+(?:announced|published|launched))\b|\bwill\s+open\b"
+    r"|\bplanned\s+(?:for|to\s+open)\b|\btentative(?:ly)?\b|(?:公募|募集|公開|開始|受付)予定",
+    re.I,
+)
+# A call that accepts applications at any time: "常時公募", "随時受付", "applications accepted at any time".
+_ROLLING = re.compile(
+    r"常時(?:公募|募集|受付|受け付け|応募)|随時(?:公募|募集|受付|受け付け|応募|申請)|^\s*随時\s*$"
+    r"|\b(?:accepted|accepting|open|submitted|apply)\s+(?:for\s+applications\s+)?"
+    r"(?:at\s+any\s+time|year[- ]round|all\s+year(?:\s+round)?|throughout\s+the\s+year"
+    r"|on\s+a\s+rolling\s+basis)\b"
+    r"|\brolling\s+(?:basis|call|deadline|submissions?|applications?|intake)\b|\bno\s+(?:fixed\s+)?deadline\b",
+    re.I,
+)
 _VARIES = re.compile(r"\bdepend(?:s|ing)?\s+on\b|\bvar(?:y|ies)\b|\bdiffers?\b|異なる", re.I)
 _LABEL_YEAR = re.compile(
     rf"(?<!\d)(?P<gregorian>(?:19|20)\d{{2}})(?!\d)|(?P<era>{_ERA})\s*(?P<era_year>元|\d{{1,2}})"
@@ -534,7 +609,55 @@ def _normalize(raw: str) -> _Normalized:
             folded = clean_text(char)  # full-width forms, ㋿/㍻ era ligatures, invisible characters
         pieces.append(folded)
         origins.extend([index] * len(folded))
-    return _Normalized("".join(pieces), tuple(origins))
+    return _kanji_numerals("".join(pieces), origins)
+
+
+_KANJI_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+# Kanji numerals that count a date or time unit: "令和八年五月二十日", "十七時三十分", "二〇二六年"
+_KANJI_NUMBER = re.compile(r"[〇零一二三四五六七八九十]+(?=\s*[年月日時分秒])")
+_PLAIN_KANJI_NUMBER = re.compile(
+    r"[一二三四五六七八九]?十[一二三四五六七八九]?|[〇零一二三四五六七八九]{1,4}"
+)
+
+
+def _kanji_value(numeral: str) -> int:
+    """'二十' → 20, '十七' → 17, '三十一' → 31, '八' → 8, '二〇二六' → 2026 (digit by digit)."""
+    if "十" not in numeral:
+        return int("".join(str(_KANJI_DIGITS[char]) for char in numeral))
+    tens, _, units = numeral.partition("十")
+    return (_KANJI_DIGITS[tens] if tens else 1) * 10 + (_KANJI_DIGITS[units] if units else 0)
+
+
+def _kanji_numerals(text: str, origins: list[int]) -> _Normalized:
+    """Kanji numerals before a date or time unit written as digits, each digit mapped to the numeral."""
+    pieces: list[str] = []
+    mapped: list[int] = []
+    last = 0
+    for match in _KANJI_NUMBER.finditer(text):
+        numeral = match.group(0)
+        if not _PLAIN_KANJI_NUMBER.fullmatch(numeral):
+            continue  # not a number a date or time is written with
+        digits = str(_kanji_value(numeral))
+        pieces.append(text[last : match.start()])
+        mapped.extend(origins[last : match.start()])
+        pieces.append(digits)
+        mapped.extend([origins[match.start()]] * len(digits))
+        last = match.end()
+    pieces.append(text[last:])
+    mapped.extend(origins[last:])
+    return _Normalized("".join(pieces), tuple(mapped))
 
 
 @dataclass(frozen=True)
@@ -669,6 +792,7 @@ class _Reading:
     warnings: tuple[str, ...]
     joins_next: bool  # a range separator links it to the next date
     open_ended: bool  # a lone start: "from April 1", "2025年4月1日～"
+    event: bool = False  # the date of another event (a briefing, an interview), not of the call
 
 
 def _calendar_day(token: _DateToken, year: int) -> date:
@@ -770,7 +894,23 @@ def _moment(token: _DateToken, year: int, span: tuple[int, int]) -> tuple[Parsed
     return ParsedMoment(instants.pop(), Precision.MINUTE, span), warnings
 
 
+def _about_other_event(token: _DateToken, text: str) -> bool:
+    """Whether the clause the date stands in is about another event and not about the deadline."""
+    before = [m.end() for m in _CLAUSE_END.finditer(text, 0, token.full_start)]
+    start = before[-1] if before else 0
+    after = _CLAUSE_END.search(text, token.full_end)
+    clause = text[start : after.start() if after else len(text)]
+    return bool(_EVENT_WORDS.search(clause)) and not _DEADLINE_WORDS.search(clause)
+
+
 def _read(token: _DateToken, year: int | None, source: _Normalized, links: set[int], index: int) -> _Reading:
+    reading = _read_date(token, year, source, links, index)
+    return replace(reading, event=_about_other_event(token, source.text))
+
+
+def _read_date(
+    token: _DateToken, year: int | None, source: _Normalized, links: set[int], index: int
+) -> _Reading:
     text = source.text
     printed = text[token.start : token.end]
     joins_next = index in links
@@ -779,6 +919,9 @@ def _read(token: _DateToken, year: int | None, source: _Normalized, links: set[i
         or _OPENS_BEFORE.search(text[max(0, token.full_start - 40) : token.full_start])
     )
     warnings = list(token.notes)
+    if token.invalid:
+        warnings.append(f"'{printed}' is not a date: {token.invalid}")
+        return _Reading(printed, None, tuple(warnings), joins_next, open_ended)
     if year is None:
         warnings.append(f"'{printed}' has no year and the context gives none")
         return _Reading(printed, None, tuple(warnings), joins_next, open_ended)
@@ -824,6 +967,8 @@ def parse_moment(text: str, *, year: int | None = None) -> ParsedMoment | None:
 def _status_without_dates(text: str) -> CallStatus:
     if _CLOSED.search(text):
         return CallStatus.CLOSED
+    if _ROLLING.search(text):
+        return CallStatus.ROLLING
     if _TBD.search(text):
         return CallStatus.TBD
     if _VARIES.search(text):
@@ -834,7 +979,7 @@ def _status_without_dates(text: str) -> CallStatus:
 def _pick_period(readings: list[_Reading]) -> tuple[_Reading | None, _Reading | None]:
     """The first period in the text: a range, a lone start, or (most often) a lone deadline."""
     for index, reading in enumerate(readings):
-        if reading.moment is None:
+        if reading.moment is None or reading.event:
             continue
         following = readings[index + 1] if index + 1 < len(readings) else None
         if reading.joins_next and following is not None and following.moment is not None:
@@ -873,6 +1018,11 @@ def parse_period(text: str, *, year: int | None = None) -> ParsedPeriod:
         if _CLOSED.search(folded):
             warnings.append("the text also says the call is closed")
         status = CallStatus.DATED
+        coarse = all(
+            m.precision in (Precision.MONTH, Precision.YEAR) for m in (open_moment, close_moment) if m
+        )
+        if coarse and _TBD.search(folded):
+            status = CallStatus.TBD  # "expected to open in June 2026": a month, not a date yet
     else:
         status = _status_without_dates(folded)
     return ParsedPeriod(open_moment, close_moment, status, tuple(warnings))
@@ -893,7 +1043,10 @@ def _label_year(label: str | None) -> int | None:
         return None
     if match["gregorian"]:
         return int(match["gregorian"])
-    return _era_year(match["era"], match["era_year"])
+    try:
+        return _era_year(match["era"], match["era_year"])
+    except ValueError:
+        return None  # "令和0年度" names no year
 
 
 def call_period(raw: str, *, label: str | None = None, year: int | None = None) -> CallPeriod:
@@ -927,5 +1080,8 @@ def parse_fiscal_year(text: str) -> int | None:
         return None
     if match["fy"]:
         return int(match["fy"])
-    year, _ = _japanese_year(match)
+    try:
+        year, _ = _japanese_year(match)
+    except ValueError:
+        return None  # "令和0年度" names no year
     return year
