@@ -29,7 +29,10 @@ _AT_MARKER = (
     r"|\s*アットマーク\s*"
     r"|\s*\ue000\s*"  # a full-width ＠, set aside before NFKC would fold it into "@"
 )
-_OBFUSCATED = re.compile(rf"(?<![A-Za-z0-9._%+-])(?P<local>{_LOCAL})(?:{_AT_MARKER})(?P<domain>{_DOMAIN})?")
+# The domain may follow the marker after a comma left by an instruction: 'moonshot"AT" , amed.go.jp'.
+_OBFUSCATED = re.compile(
+    rf"(?<![A-Za-z0-9._%+-])(?P<local>{_LOCAL})(?:{_AT_MARKER})(?:[,;]\s*)?(?P<domain>{_DOMAIN})?"
+)
 _PLAIN = re.compile(rf"(?<![A-Za-z0-9._%+-])(?P<local>{_LOCAL})@(?P<domain>{_DOMAIN})")
 # The instructions printed next to an obfuscated address; removed first so that their "AT" and "@" are
 # never read as an address ("(Replace “AT” with “@”)", "※"AT"の部分を@に変えてください。").

@@ -407,7 +407,7 @@ _BARE_OFFSET = re.compile(  # a minus sign only with four digits: "10:00 -12:00"
     r"|(?P<plus>\+)(?P<plus_hours>[01]\d):(?P<plus_minutes>[0-5]\d))(?![\d:])"
 )
 # Two renderings of one deadline: "12:00 (noon) CET / 18:00 Bangkok time"
-_TIME_ALTERNATIVE = re.compile(r"\s*(?:/|or|and|\||;|,)\s*")
+_TIME_ALTERNATIVE = re.compile(r"\s*(?:\([^()]{0,40}\)\s*)?(?:/|or|and|\||;|,)\s*")
 
 
 def _meridiem_hour(hour: int, meridiem: str | None, ja_meridiem: str | None) -> int:
@@ -525,7 +525,7 @@ _TIME_FAMILIES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], _TimeToke
 # "April 10 – Noon, June 3".
 _DATE_TIME_FILLER = re.compile(
     rf"(?:[\s,()\[\]【】<>:|@]|T|at|by|on|of|before|until|till|no\s+later\s+than|{_ZONE}|締め?切り?|まで"
-    rf"|{_WEEKDAY_WORDS}\.?)*",
+    rf"|{_WEEKDAY_WORDS}\.?|[月火水木金土](?:曜日?)?|日曜日?)*",
     re.I,
 )
 _TIME_JOINER = re.compile(
@@ -534,6 +534,8 @@ _TIME_JOINER = re.compile(
 _SEPARATOR = r"(?:[~〜\-–—―‐‑‒−ー]|to|から|より|until|till|through|thru)"
 # A short note may sit between a date and the separator: "令和5年4月(予定) ~令和7年度末".
 _RANGE_GAP = re.compile(rf"[\s,)\]】]*(?:\([^()\d~〜]{{1,15}}\)\s*)?{_SEPARATOR}[\s,(\[【]*", re.I)
+_BARE_GAP = re.compile(r"\s*(?:[月火水木金土日](?:曜日?)?\s+)?")
+_PERIOD_LABEL = re.compile(r"(?:期間|period)\s*[:：]?\s*$", re.I)
 _OPEN_ENDED_AFTER = re.compile(r"[\s,)\]】]*(?:[~〜]|から|より|[\-–—]\s*(?:$|\n|TB[DA]\b|未定))", re.I)
 _OPENS_BEFORE = re.compile(
     r"(?:\bfrom|\bstart(?:s|ing)?(?:\s+(?:on|in))?|\bopen(?:s|ing)?(?:\s+(?:on|in))?|開始日?)\s*[:|]?\s*$",
@@ -541,24 +543,70 @@ _OPENS_BEFORE = re.compile(
 )
 
 # A date in a clause about another event is not the call's deadline: "公募説明会を4月10日に開催",
-# "consultation by May 1", "interviews in late August" (unless the clause also names the deadline).
-_EVENT_WORDS = re.compile(
-    r"説明会|事前相談|相談会|面接|面談|ヒアリング|選考結果|採択(?:結果|通知|予定)|結果(?:の)?通知|交付決定|研究開始|開催"
+# "consultation by May 1", "Interview schedule is uploaded" (unless the clause also names the call).
+_EVENT_PHRASES = re.compile(
+    r"(?:公募|応募|募集)?説明会|(?:個別|事前)?相談(?:会)?(?:の申し?込み?(?:期限)?)?|面接|面談|ヒアリング|選考結果"
+    r"|採択(?:結果|通知|予定)|結果(?:の)?通知|交付決定|研究開始|開催"
     r"|\bbriefing|\bconsultation|\bwebinar|\binformation\s+session|\binfo\s+session|\binterviews?\b"
     r"|\bnotif(?:y|ied|ication)\b|\bresults?\b|\bannounce(?:d|ment)\b|\bstart\s+of\s+(?:the\s+)?research\b"
-    r"|\bselection\b|\bworkshop\b|\bsymposium\b",
+    r"|\bselection\b|\bworkshop\b|\bsymposium\b|\bcolloquium\b|\bceremony\b",
     re.I,
 )
-_DEADLINE_WORDS = re.compile(
-    r"締め?切|期限|まで|受付期間|公募期間|募集期間|提出期限|\bdeadline|\bdue\b|\bclos(?:e|es|ing)\b|\bsubmi(?:t|ssion)"
-    r"|\bapplications?\b|\bcall\b|\bby\b|\buntil\b",
+_CALL_WORDS = re.compile(
+    r"公募|応募|提案|募集|申請|締め?切|受付期間|\bapplications?\b|\bproposals?\b|\bsubmi(?:t|ssions?)\b"
+    r"|\bdeadlines?\b|\bcall\b|\bdue\b",
     re.I,
 )
-_CLAUSE_END = re.compile(r"。|\n|;|\.\s|、(?=[^、。]*(?:締め?切|期限))")
+_CLOSING_WORDS = re.compile(
+    r"締め?切|期限|まで|\bdeadlines?\b|\bdue\b|\bclos(?:e|es|ing)\b|\buntil\b|\bno\s+later\s+than\b", re.I
+)
+# A page's change log: "Updated on April 22, 2020;", "10 Sep 2021: Added …", "…を公開しました。"
+_LOG_BEFORE = re.compile(r"\b(?:(?:last\s+)?updated|posted|published|revised)\s+(?:on\s+)?$", re.I)
+_LOG_AFTER = re.compile(
+    r"\s*[:：;]?\s*(?:we\s+)?(?:added|updated|revised|uploaded|posted|published|changed|corrected)\b"
+    r"|[^。\n]{0,80}?(?:掲載|追加|更新|公開|修正|変更|延長)(?:しました|いたしました)",
+    re.I,
+)
+# A lone date in a clause that announces the start of the call, and no end: "申請受付を開始しました"
+_START_WORDS = re.compile(
+    r"(?:受付|公募|募集|申請)[^。\n]{0,10}開始|\bopens?\b|\bbegins?\b|\blaunch(?:es|ed|ing)?\b", re.I
+)
+_CLAUSE_END = re.compile(r"。|\n|;|\.\s")
+
+
+def _clause(token: _DateToken, text: str) -> str:
+    """The clause a date stands in, the date itself left out; a date alone on its line (a table cell,
+    a change-log entry) takes the line after it."""
+    before = [m.end() for m in _CLAUSE_END.finditer(text, 0, token.full_start)]
+    start = before[-1] if before else 0
+    after = _CLAUSE_END.search(text, token.full_end)
+    end = after.start() if after else len(text)
+    rest = text[start : token.full_start] + " " + text[token.full_end : end]
+    if after and not re.sub(r"[\s:：;,*\-–・()（）]", "", rest):
+        following = _CLAUSE_END.search(text, after.end())
+        rest += " " + text[after.end() : following.start() if following else len(text)]
+    return rest
+
+
+def _role(token: _DateToken, text: str) -> str | None:
+    """'log' or 'event' for a date that is not the call's, 'start' for a call's announced opening."""
+    clause = _clause(token, text)
+    if _LOG_BEFORE.search(text, max(0, token.full_start - 25), token.full_start) or _LOG_AFTER.match(
+        text, token.full_end
+    ):
+        if not _START_WORDS.search(clause):
+            return "log"
+    if _EVENT_PHRASES.search(clause) and not _CALL_WORDS.search(_EVENT_PHRASES.sub(" ", clause)):
+        return "event"
+    if _START_WORDS.search(clause) and not _CLOSING_WORDS.search(clause):
+        return "start"
+    return None
+
 
 _CLOSED = re.compile(
     r"\b(?:has|have)\s+(?:now\s+)?(?:been\s+)?closed\b|\b(?:is|are)\s+(?:now\s+|already\s+)?closed\b"
-    r"|^\s*closed\s*\.?\s*$|(?:募集|公募|受付|応募)(?:は|を)?終了|締め?切りました",
+    r"|^\s*closed\s*\.?\s*$|(?:募集|公募|受付|応募)(?:は|を)?終了|締め?切りました"
+    r"|\b(?:deadline|call)\b[^.]{0,80}\bhas\s+(?:now\s+)?passed\b",
     re.I,
 )
 _TBD = re.compile(
@@ -746,17 +794,28 @@ def _attach_times(dates: list[_DateToken], times: list[_TimeToken], text: str) -
             and preceding in free
             and _DATE_TIME_FILLER.fullmatch(text, preceding.end, token.start)
         ):
-            dates[index] = replace(token, time=preceding)
+            time = preceding
+            zone = _ZONE_AFTER.match(text, token.end)  # "5:00PM 12 December 2022 (AEDT)"
+            if zone and time.zone_name is None and time.unknown_zone is None:
+                time = replace(_zoned(time, zone, (time.start, time.end)), end=time.end)
+                token = replace(token, end=zone.end())
+            dates[index] = replace(token, time=time)
             free.remove(preceding)
     return dates
 
 
 def _range_links(dates: Sequence[_DateToken], text: str) -> set[int]:
-    """Indexes i where dates[i] and dates[i + 1] are the two ends of one range."""
+    """Indexes i where dates[i] and dates[i + 1] are the two ends of one range: a separator between
+    them, or nothing but a bare weekday after a period label ("募集期間 2018年6月12日 火 2018年7月31日",
+    a PDF text layer that lost the brackets and the tilde)."""
     return {
         index
         for index in range(len(dates) - 1)
         if _RANGE_GAP.fullmatch(text, dates[index].full_end, dates[index + 1].full_start)
+        or (
+            _BARE_GAP.fullmatch(text, dates[index].full_end, dates[index + 1].full_start)
+            and _PERIOD_LABEL.search(text, max(0, dates[index].full_start - 12), dates[index].full_start)
+        )
     }
 
 
@@ -894,18 +953,12 @@ def _moment(token: _DateToken, year: int, span: tuple[int, int]) -> tuple[Parsed
     return ParsedMoment(instants.pop(), Precision.MINUTE, span), warnings
 
 
-def _about_other_event(token: _DateToken, text: str) -> bool:
-    """Whether the clause the date stands in is about another event and not about the deadline."""
-    before = [m.end() for m in _CLAUSE_END.finditer(text, 0, token.full_start)]
-    start = before[-1] if before else 0
-    after = _CLAUSE_END.search(text, token.full_end)
-    clause = text[start : after.start() if after else len(text)]
-    return bool(_EVENT_WORDS.search(clause)) and not _DEADLINE_WORDS.search(clause)
-
-
 def _read(token: _DateToken, year: int | None, source: _Normalized, links: set[int], index: int) -> _Reading:
     reading = _read_date(token, year, source, links, index)
-    return replace(reading, event=_about_other_event(token, source.text))
+    role = None if reading.joins_next or index - 1 in links else _role(token, source.text)
+    if role == "start":
+        return replace(reading, open_ended=True)
+    return replace(reading, event=role in ("log", "event"))
 
 
 def _read_date(
@@ -1014,6 +1067,11 @@ def parse_period(text: str, *, year: int | None = None) -> ParsedPeriod:
             f"closes ({close_moment.value.isoformat()}) before it opens ({open_moment.value.isoformat()})"
         )
     folded = clean_text(text)
+    if used and _CLOSED.search(folded) and not _CLOSING_WORDS.search(folded):
+        # "16 Apr 2024: This call for proposals has been closed.": the date of the notice, not a deadline
+        printed = ", ".join(reading.printed for reading in used)
+        warnings.append(f"the call is closed; {printed} is not read as its deadline")
+        return ParsedPeriod(None, None, CallStatus.CLOSED, tuple(warnings))
     if used:
         if _CLOSED.search(folded):
             warnings.append("the text also says the call is closed")
