@@ -406,6 +406,10 @@ _BARE_OFFSET = re.compile(  # a minus sign only with four digits: "10:00 -12:00"
     r"(?P<z>Z(?![A-Za-z]))|\s*(?:(?P<sign>[+−-])(?P<offset_hours>[01]\d)(?P<offset_minutes>[0-5]\d)"
     r"|(?P<plus>\+)(?P<plus_hours>[01]\d):(?P<plus_minutes>[0-5]\d))(?![\d:])"
 )
+# ISO 8601 after a time with seconds: "2026-05-21T04:00:00-04:00" (no space, so not a range "9:00-12:00")
+_ISO_OFFSET = re.compile(
+    r"(?<=\d:\d\d:\d\d)(?P<sign>[+−-])(?P<offset_hours>[01]\d):(?P<offset_minutes>[0-5]\d)(?![\d:])"
+)
 # Two renderings of one deadline: "12:00 (noon) CET / 18:00 Bangkok time"
 _TIME_ALTERNATIVE = re.compile(r"\s*(?:\([^()]{0,40}\)\s*)?(?:/|or|and|\||;|,)\s*")
 
@@ -496,6 +500,8 @@ def _zoned(token: _TimeToken, match: re.Match[str], span: tuple[int, int]) -> _T
 def _with_zone(token: _TimeToken, text: str) -> _TimeToken:
     """The zone printed next to a time ('UTC 15時00分', '15:00 UTC', '(1:00PM JST)', '17:00 -0400',
     '04:00:00Z', '18:00 Bangkok time'); Japan time when none is printed."""
+    if iso := _ISO_OFFSET.match(text, token.end):
+        return replace(token, end=iso.end(), zone=_fixed_offset(iso), zone_name=iso.group(0))
     if bare := _BARE_OFFSET.match(text, token.end):
         if bare["z"]:
             zone: tzinfo = UTC
