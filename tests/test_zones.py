@@ -246,3 +246,11 @@ def test_prose_tbd_keeps_the_month_it_gives() -> None:
     )
     assert parse_period("The call is expected to open in late 2026.").status == CallStatus.TBD
     assert parse_period("未定").status == CallStatus.TBD
+
+
+@pytest.mark.parametrize(
+    "text", ["1課題当たり総額の1/2以下", "up to 1/3 of the budget", "see page 3/4 of the guideline"]
+)
+def test_a_fraction_is_not_a_month_day_date(text: str) -> None:
+    period = parse_period(text, year=2026)
+    assert period.closes is None and period.opens is None

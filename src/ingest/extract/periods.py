@@ -186,6 +186,7 @@ class _DateToken:
     notes: tuple[str, ...] = ()  # doubts found while reading the date itself
     time: _TimeToken | None = None
     invalid: str | None = None  # why the printed date names no day at all ("令和0年")
+    bare: bool = False  # a bare "6/30": a date only when the text around it says so (not "1/2 page")
 
     @property
     def full_start(self) -> int:
@@ -310,9 +311,9 @@ def _era_numeric_date(match: re.Match[str]) -> _DateToken | None:
 
 
 def _month_day(match: re.Match[str]) -> _DateToken | None:
-    return _DateToken(
-        match.start(), match.end(), None, int(match["month"]), int(match["day"]), None, _weekdays(match)
-    )
+    weekdays = _weekdays(match)
+    month, day = int(match["month"]), int(match["day"])
+    return _DateToken(match.start(), match.end(), None, month, day, None, weekdays, bare=not weekdays)
 
 
 def _fiscal_year_end(match: re.Match[str]) -> _DateToken | None:
@@ -995,10 +996,38 @@ def _read_date(
     return _Reading(printed, moment, tuple(warnings), joins_next, open_ended)
 
 
+_MONTH_DAY_CUE = re.compile(r"締め?切|期限|まで|開始|受付|\bdeadline|\bdue\b|\bby\b|\buntil\b|\bfrom\b", re.I)
+
+
+def _dated_month_days(dates: list[_DateToken], text: str) -> list[_DateToken]:
+    """Keep a bare month/day ("6/30") only with a time, a weekday, a range partner, brackets of its own
+    ("(7/1)", a news list), a deadline word in front, or alone in its text (a table cell): otherwise
+    "1/2" is a fraction, not a date."""
+    kept = []
+    for index, token in enumerate(dates):
+        if token.bare and token.time is None:
+            neighbours = [dates[i] for i in (index - 1, index + 1) if 0 <= i < len(dates)]
+            partnered = any(
+                _RANGE_GAP.fullmatch(text, *sorted((token.full_end, other.full_start)))
+                or _RANGE_GAP.fullmatch(text, other.full_end, token.full_start)
+                for other in neighbours
+            )
+            bracketed = re.match(r"\s*[)）]", text[token.end :]) and re.search(
+                r"[(（]\s*$", text[: token.start]
+            )
+            cue = _MONTH_DAY_CUE.search(text, max(0, token.start - 15), token.start)
+            alone = not re.sub(r"[\s()（）:：]", "", text[: token.start] + text[token.end :])  # a cell "6/30"
+            if not (partnered or bracketed or cue or alone):
+                continue
+        kept.append(token)
+    return kept
+
+
 def _scan(text: str, year: int | None) -> list[_Reading]:
     source = _normalize(text)
     dates = _find_dates(source.text)
     dates = _attach_times(dates, _find_times(source.text, dates), source.text)
+    dates = _dated_month_days(dates, source.text)
     links = _range_links(dates, source.text)
     years = _infer_years(dates, links, year)
     return [_read(token, years[index], source, links, index) for index, token in enumerate(dates)]
