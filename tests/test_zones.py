@@ -254,3 +254,18 @@ def test_prose_tbd_keeps_the_month_it_gives() -> None:
 def test_a_fraction_is_not_a_month_day_date(text: str) -> None:
     period = parse_period(text, year=2026)
     assert period.closes is None and period.opens is None
+
+
+@pytest.mark.parametrize(
+    ("text", "closes"),
+    [
+        (
+            "提案書類の受付締切を令和7年5月30日(金)正午まで延長しました。",
+            datetime(2025, 5, 30, 12, tzinfo=JAPAN),
+        ),
+        ("Closing Time: 17:00, June 3, 2026", datetime(2026, 6, 3, 17, tzinfo=JAPAN)),
+    ],
+)
+def test_an_extended_deadline_and_a_time_label_are_still_read(text: str, closes: datetime) -> None:
+    period = parse_period(text)
+    assert period.closes is not None and period.closes.value == closes, period.warnings

@@ -515,8 +515,10 @@ def _with_zone(token: _TimeToken, text: str) -> _TimeToken:
     if after:
         return _zoned(token, after, (after.start(), after.end()))
     before = _ZONE_BEFORE.search(text, max(0, token.start - 40), token.start)
-    if before and not before["unknown"]:
-        return _zoned(token, before, (before.start(), before.end()))
+    if before and not before["unknown"] and not (before["name"] and _named_zone(before["name"])[0] is None):
+        return _zoned(
+            token, before, (before.start(), before.end())
+        )  # "UTC 15時00分", not "Closing Time: 17:00"
     return token
 
 
@@ -598,9 +600,12 @@ def _clause(token: _DateToken, text: str) -> str:
 def _role(token: _DateToken, text: str) -> str | None:
     """'log' or 'event' for a date that is not the call's, 'start' for a call's announced opening."""
     clause = _clause(token, text)
-    if _LOG_BEFORE.search(text, max(0, token.full_start - 25), token.full_start) or _LOG_AFTER.match(
-        text, token.full_end
-    ):
+    starts = [m.end() for m in _CLAUSE_END.finditer(text, 0, token.full_start)]
+    leads_its_clause = not re.sub(
+        r"[\s*・•\-–()（）]", "", text[starts[-1] if starts else 0 : token.full_start]
+    )
+    logged = leads_its_clause and _LOG_AFTER.match(text, token.full_end)  # "10 Sep 2021: Added …"
+    if logged or _LOG_BEFORE.search(text, max(0, token.full_start - 25), token.full_start):
         if not _START_WORDS.search(clause):
             return "log"
     if _EVENT_PHRASES.search(clause) and not _CALL_WORDS.search(_EVENT_PHRASES.sub(" ", clause)):
