@@ -269,3 +269,29 @@ def test_a_fraction_is_not_a_month_day_date(text: str) -> None:
 def test_an_extended_deadline_and_a_time_label_are_still_read(text: str, closes: datetime) -> None:
     period = parse_period(text)
     assert period.closes is not None and period.closes.value == closes, period.warnings
+
+
+def test_anywhere_on_earth_is_utc_minus_12() -> None:
+    for text in ("June 3, 2026 23:59 AoE", "June 3, 2026 23:59 (Anywhere on Earth)"):
+        period = parse_period(text)
+        assert period.closes is not None and period.closes.value == datetime(2026, 6, 4, 20, 59, tzinfo=JAPAN)
+
+
+@pytest.mark.parametrize(
+    ("text", "warning"),
+    [
+        ("June 3, 2026 12:00 midnight", '"midnight" names the start or the end of the day'),
+        ("June 3, 2026 17:00 MSK", 'unknown zone "MSK"'),
+        ("June 3, 2026 17:00 JST (11:00 CEST)", "disagree"),
+    ],
+)
+def test_a_time_that_cannot_be_placed_keeps_the_day(text: str, warning: str) -> None:
+    period = parse_period(text)
+    assert period.closes is not None and period.closes.precision == Precision.DAY
+    assert warning in period.warnings[0]
+
+
+def test_a_second_zone_in_brackets_that_agrees() -> None:
+    period = parse_period("June 3, 2026 17:00 JST (10:00 CEST)")
+    assert period.closes is not None and period.closes.value == datetime(2026, 6, 3, 17, tzinfo=JAPAN)
+    assert period.warnings == ()

@@ -350,6 +350,9 @@ _CLOCK = re.compile(  # "12:59", "1:00PM", "15:00PM", "23:59 pm", "午後3:30", 
 )
 _HOUR_MERIDIEM = re.compile(rf"(?<![\d:.])(?P<hour>\d{{1,2}})\s*{_MERIDIEM}", re.I)  # "2 p.m.", "5pm"
 _NOON = re.compile(r"(?<![a-z])noon(?![a-z])|正午", re.I)
+_MIDNIGHT = re.compile(
+    r"(?:(?<![\d:.])12(?::00)?\s*(?:a\.?m\.?\s*)?\(?\s*)?(?<![a-z])midnight(?![a-z])\)?", re.I
+)
 _JA_CLOCK = re.compile(  # "17時00分", "12時", "午後3時", "【午前10時】", "3時半", "12時00分00秒"
     r"(?:(?P<ja_meridiem>午前|午後)\s*)?(?<!\d)(?P<hour>\d{1,2})\s*時(?!間)"
     r"(?:\s*(?P<minute>\d{1,2})\s*分(?:\s*(?P<second>\d{1,2})\s*秒)?|(?P<half>半))?"
@@ -398,7 +401,8 @@ _ZONE = (
     r"|(?P<name>(?i:japan(?:ese)?\s+(?:standard\s+)?time)|(?-i:(?:[A-Z][a-z]+\s+){1,4}"
     r"(?:[Ss]ummer\s+|[Dd]aylight\s+|[Ss]tandard\s+|[Mm]ean\s+)?[Tt]ime)"
     r"|日本時間|日本標準時|(?i:local\s+time))(?![A-Za-z])"
-    r"|(?P<unknown>(?-i:[A-Z]{2,4}T))(?![A-Za-z]))"
+    r"|(?P<aoe>(?i:aoe|anywhere\s+on\s+earth))(?![A-Za-z])"
+    r"|(?P<unknown>(?-i:[A-Z]{2,4}T|[A-Z]{3,5}))(?![A-Za-z]))"
 )
 _ZONE_BEFORE = re.compile(rf"{_ZONE}\s*[:(]?\s*$")  # "UTC 15時00分", "日本時間 17時"
 _ZONE_AFTER = re.compile(rf"[\s,(\[)]*{_ZONE}[)\]]?")  # "15:00 UTC", "(1:00PM JST)", "12:00 (noon) CET"
@@ -412,7 +416,7 @@ _ISO_OFFSET = re.compile(
     r"(?<=\d:\d\d:\d\d)(?P<sign>[+−-])(?P<offset_hours>[01]\d):(?P<offset_minutes>[0-5]\d)(?![\d:])"
 )
 # Two renderings of one deadline: "12:00 (noon) CET / 18:00 Bangkok time"
-_TIME_ALTERNATIVE = re.compile(r"\s*(?:\([^()]{0,40}\)\s*)?(?:/|or|and|\||;|,)\s*")
+_TIME_ALTERNATIVE = re.compile(r"\s*(?:\([^()]{0,40}\)\s*)?(?:/|or|and|\||;|,|\()\s*")
 
 
 def _meridiem_hour(hour: int, meridiem: str | None, ja_meridiem: str | None) -> int:
@@ -446,6 +450,13 @@ def _clock_time(match: re.Match[str]) -> _TimeToken | None:
 
 def _noon_time(match: re.Match[str]) -> _TimeToken | None:
     return _TimeToken(match.start(), match.end(), 12, 0)
+
+
+def _midnight_time(match: re.Match[str]) -> _TimeToken | None:
+    """'midnight' (and '12:00 midnight'): the start or the end of the day? The day is kept, not the time."""
+    return _TimeToken(
+        match.start(), match.end(), 0, 0, unknown_zone='"midnight" names the start or the end of the day'
+    )
 
 
 @cache
@@ -485,6 +496,8 @@ def _zoned(token: _TimeToken, match: re.Match[str], span: tuple[int, int]) -> _T
                 token, start=start, end=end, unknown_zone=f'ambiguous zone "{printed}" ({_AMBIGUOUS[lower]})'
             )
         return replace(token, start=start, end=end, unknown_zone=f'unknown zone "{printed}"')
+    if match["aoe"]:  # Anywhere on Earth: the last time zone to reach the hour, UTC-12
+        return replace(token, start=start, end=end, zone=timezone(timedelta(hours=-12)), zone_name=printed)
     if match["abbr"]:
         abbreviation = match["abbr"].lower()
         if match["sign"] and abbreviation in ("utc", "gmt"):
@@ -526,6 +539,7 @@ _TIME_FAMILIES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], _TimeToke
     (_CLOCK, _clock_time),
     (_HOUR_MERIDIEM, _clock_time),
     (_NOON, _noon_time),
+    (_MIDNIGHT, _midnight_time),
     (_JA_CLOCK, _clock_time),
 )
 
