@@ -295,3 +295,11 @@ def test_a_second_zone_in_brackets_that_agrees() -> None:
     period = parse_period("June 3, 2026 17:00 JST (10:00 CEST)")
     assert period.closes is not None and period.closes.value == datetime(2026, 6, 3, 17, tzinfo=JAPAN)
     assert period.warnings == ()
+
+
+def test_a_date_of_another_event_is_named_in_a_warning() -> None:
+    period = parse_period("公募説明会を令和7年4月10日に開催します。締切は令和7年5月30日正午です。")
+    assert period.closes is not None and period.closes.value == datetime(2025, 5, 30, 12, tzinfo=JAPAN)
+    assert period.warnings == (
+        "not read as the call's dates (another event or a change log): 令和7年4月10日",
+    )

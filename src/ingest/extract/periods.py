@@ -1111,7 +1111,14 @@ def parse_period(text: str, *, year: int | None = None) -> ParsedPeriod:
     used = [reading for reading in (opens, closes) if reading is not None]
     last_used = readings.index(used[-1]) if used else len(readings) - 1
     warnings = [warning for reading in readings[: last_used + 1] for warning in reading.warnings]
-    extra = [reading.printed for reading in readings[last_used + 1 :] if reading.moment is not None]
+    other = [reading.printed for reading in readings if reading.event and reading.moment is not None]
+    if other:  # a briefing, an interview, the page's change log
+        warnings.append(f"not read as the call's dates (another event or a change log): {', '.join(other)}")
+    extra = [
+        reading.printed
+        for reading in readings[last_used + 1 :]
+        if reading.moment is not None and not reading.event
+    ]
     if extra:
         warnings.append(f"{len(extra)} more date(s) after the period were not read: {', '.join(extra)}")
     open_moment = opens.moment if opens else None
