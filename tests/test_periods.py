@@ -43,6 +43,17 @@ def assert_moment(moment: ParsedMoment | None, expected: tuple[date | datetime, 
         assert moment.value.isoformat().endswith("+09:00")
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("(Last updated June 11, 2024)", date(2024, 6, 11)), ("(Last updated 16 Apr 2024)", date(2024, 4, 16))],
+)
+def test_a_last_updated_date_is_read_but_is_not_a_deadline(text: str, expected: date) -> None:
+    assert [moment.value for moment in find_moments(text)] == [expected]
+    period = parse_period(text)
+    assert period.closes is None and period.opens is None
+    assert period.status == CallStatus.UNPARSED
+
+
 # --------------------------------------------------------------------------------------------------
 # The reference document (acceptance): call_period with the label the extractor passes.
 
@@ -191,10 +202,6 @@ SITES = [
         (at(2019, 6, 4, 12), MINUTE),
         id="crest-ja-gozen12-shogo",
     ),
-    pytest.param(
-        "(Last updated June 11, 2024)", None, None, (date(2024, 6, 11), DAY), id="aspire-updated-us"
-    ),
-    pytest.param("(Last updated 16 Apr 2024)", None, None, (date(2024, 4, 16), DAY), id="aspire-updated-dmy"),
     # AMED Japanese
     pytest.param(
         "令和7年6月13日(金) 正午【厳守】", None, None, (at(2025, 6, 13, 12), MINUTE), id="amed-shogo"
@@ -510,8 +517,16 @@ WARNINGS = [
     pytest.param(
         "June 3, 2025: this call has been closed.",
         None,
-        ["the text also says the call is closed"],
+        [
+            "the call is closed; June 3, 2025 is not read as its deadline"
+        ],  # the notice's date, or the deadline?
         id="closed-dated",
+    ),
+    pytest.param(
+        "Deadline: June 3, 2025. This call has been closed.",
+        None,
+        ["the text also says the call is closed"],
+        id="closed-with-deadline",
     ),
 ]
 

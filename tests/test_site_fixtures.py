@@ -488,7 +488,8 @@ EXPECTED_V1: dict[str, tuple[str, list[dict[str, Any]]]] = {
                     "https://www.e-rad.go.jp/",
                 ],
                 contacts=[E_ASIA],
-                calls=[(FY2025, None, f"2025-03-31{NOON}", None, "minute", "dated")],
+                # the opening date is the body text's 公募期間, which ends at the table's deadline
+                calls=[(FY2025, "2025-01-20", f"2025-03-31{NOON}", "day", "minute", "dated")],
             )
         ],
     ),
@@ -539,7 +540,7 @@ def expected_v2() -> dict[str, tuple[str, list[dict[str, Any]]]]:
         )
     ]
     only("www.amed.go.jp/koubo/20/01/2001B_00101.html")["calls"] = [
-        (FY2025, None, f"2025-04-14{NOON}", None, "minute", "dated")
+        (FY2025, "2025-01-20", f"2025-04-14{NOON}", "day", "minute", "dated")
     ]
     expected["www.hfsp.org/funding/hfsp-funding/research-grants"] = (
         "hfsp",

@@ -66,6 +66,7 @@ class Precision(StrEnum):
 class CallStatus(StrEnum):
     DATED = "dated"  # at least one of opens/closes is known
     TBD = "tbd"  # the source says the dates are still to be decided
+    ROLLING = "rolling"  # applications are accepted at any time ("常時公募", "随時", "at any time")
     VARIES = "varies"  # dates depend on sub-programs ("Depends on programs")
     CLOSED = "closed"  # the source says the call has closed
     UNPARSED = "unparsed"  # the text names a call but no date could be read from it

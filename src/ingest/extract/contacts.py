@@ -1,7 +1,9 @@
 """Contacts in page text: e-mail addresses (plain or obfuscated), who they are for, phones, postal addresses.
 
 Japanese agencies hide addresses from harvesters: `e-asia"AT"amed.go.jp`, `nichibei“AT”` followed by an
-image of the domain, `sample[at]jst.go.jp`, `sampleアットマークjst.go.jp`, a full-width `＠`. Such addresses
+image of the domain (with the instruction "(Replace "AT" with @)" in between, even across lines),
+`sample[at]jst.go.jp`, `sampleアットマークjst.go.jp`, a full-width `＠`, and any stand-in the page says
+to replace (`name*jsps.go.jp (Please replace * with @)`). Such addresses
 are rebuilt and marked `rebuilt=True`. Text is read line by line: a contact's label is the parenthesised
 text after its address or the nearest department line above it, and each phone number and postal address
 goes to the nearest e-mail address.
@@ -10,6 +12,7 @@ goes to the nearest e-mail address.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ingest.models import Contact
@@ -26,7 +29,10 @@ _AT_MARKER = (
     r"|\s*アットマーク\s*"
     r"|\s*\ue000\s*"  # a full-width ＠, set aside before NFKC would fold it into "@"
 )
-_OBFUSCATED = re.compile(rf"(?<![A-Za-z0-9._%+-])(?P<local>{_LOCAL})(?:{_AT_MARKER})(?P<domain>{_DOMAIN})?")
+# The domain may follow the marker after a comma left by an instruction: 'moonshot"AT" , amed.go.jp'.
+_OBFUSCATED = re.compile(
+    rf"(?<![A-Za-z0-9._%+-])(?P<local>{_LOCAL})(?:{_AT_MARKER})(?:[,;]\s*)?(?P<domain>{_DOMAIN})?"
+)
 _PLAIN = re.compile(rf"(?<![A-Za-z0-9._%+-])(?P<local>{_LOCAL})@(?P<domain>{_DOMAIN})")
 # The instructions printed next to an obfuscated address; removed first so that their "AT" and "@" are
 # never read as an address ("(Replace “AT” with “@”)", "※"AT"の部分を@に変えてください。").
@@ -35,9 +41,20 @@ _INSTRUCTION = re.compile(
     rf"|※?\s*[{_QUOTES}]?\s*AT\s*[{_QUOTES}]?\s*(?:の部分)?を\s*[{_QUOTES}]?\s*[@\ue000]\s*[{_QUOTES}]?\s*に[^。\n]*。?",
     re.IGNORECASE,
 )
+# The same instruction for another stand-in: "(Please replace * with @)", "※「*」を「@」に置き換えて…"
+_SYMBOLS = "*★☆●◆■#"
+_MARKER_INSTRUCTION = re.compile(
+    rf"\(?\s*(?:please\s+)?replace\s+(?:the\s+)?[{_QUOTES}「]?\s*(?P<en>[{_SYMBOLS}])\s*[{_QUOTES}」]?\s*"
+    rf"(?:mark\s+)?(?:with|by)\s+[{_QUOTES}「]?\s*[@\ue000]\s*[{_QUOTES}」]?\s*\.?\s*\)?"
+    rf"|※?\s*[{_QUOTES}「]?\s*(?P<ja>[{_SYMBOLS}])\s*[{_QUOTES}」]?\s*(?:の部分|印|マーク)?を\s*[{_QUOTES}「]?\s*[@\ue000]\s*"
+    rf"[{_QUOTES}」]?\s*に[^。\n)）]*。?[)）]?",
+    re.IGNORECASE,
+)
 _FULL_WIDTH_AT = "\ue000"
 # A mail label glued to its value by the page layout: "MAILinvitation@jsps.go.jp".
 _GLUED_MAIL_LABEL = re.compile(r"^(?:E-?MAIL|MAIL)(?=[a-z0-9])")
+# An obfuscated address split by the layout: the local part and its marker end one line, the domain
+# (often an image's alt text) starts the next: 'name"AT"' / '(Replace "AT" with @)' / 'amed.go.jp'.
 _TRAILING_LABEL = re.compile(r"^\s*[(（]\s*([^()（）]{2,80}?)\s*[)）]")
 
 _PHONE = re.compile(
@@ -98,11 +115,11 @@ def find_contacts(text: str, *, image_alts: dict[str, str] | None = None) -> lis
     domain-like alt text that was not used as a placeholder. With no e-mail address at all, a phone
     number or postal address still makes one contact.
     """
-    lines = _prepare(text, image_alts or {})
+    lines, markers = _prepare(text, image_alts or {})
     spare_domains = _spare_domains(text, image_alts or {})
     scan = _Scan()
     for index, line in enumerate(lines):
-        scan.addresses.extend(_addresses(line, index, spare_domains))
+        scan.addresses.extend(_addresses(line, index, spare_domains, markers))
         if number := _phone(line):
             scan.phones.append(_Detail(index, number))
         if address := _postal_address(line):
@@ -112,11 +129,36 @@ def find_contacts(text: str, *, image_alts: dict[str, str] | None = None) -> lis
     return _assemble(scan, lines)
 
 
-def _prepare(text: str, image_alts: dict[str, str]) -> list[str]:
+def _prepare(text: str, image_alts: dict[str, str]) -> tuple[list[str], list[re.Pattern[str]]]:
+    """The text's lines with the replace-with-@ instructions taken out, and the obfuscated-address
+    patterns the instructions announce ('*' for '@' when the page says "replace * with @")."""
     for placeholder, alt in image_alts.items():
         text = text.replace(placeholder, alt)
-    text = _INSTRUCTION.sub(" ", clean_text(text.replace("＠", _FULL_WIDTH_AT)))
-    return [line.strip() for line in text.split("\n")]
+    text = clean_text(text.replace("＠", _FULL_WIDTH_AT))
+    symbols = {match["en"] or match["ja"] for match in _MARKER_INSTRUCTION.finditer(text)}
+    text = _MARKER_INSTRUCTION.sub(" ", _INSTRUCTION.sub(" ", text))
+    markers = [
+        re.compile(
+            rf"(?<![A-Za-z0-9._%+-])(?P<local>{_LOCAL})[ \t]*{re.escape(symbol)}[ \t]*(?P<domain>{_DOMAIN})?"
+        )
+        for symbol in sorted(symbols)
+    ]
+    return _join_split_addresses([line.strip() for line in text.split("\n")], markers), markers
+
+
+def _join_split_addresses(lines: list[str], markers: list[re.Pattern[str]]) -> list[str]:
+    """Join a line ending in a local part and its marker to the domain that starts the next line."""
+    domain_first = re.compile(rf"^(?:{_DOMAIN})")
+    joined = list(lines)
+    for index, line in enumerate(joined):
+        following = next((i for i in range(index + 1, min(index + 3, len(joined))) if joined[i]), None)
+        if following is None or not domain_first.match(joined[following]):
+            continue
+        tail = [m for pattern in (_OBFUSCATED, *markers) for m in pattern.finditer(line)]
+        if tail and tail[-1].end() == len(line) and tail[-1]["domain"] is None:
+            joined[index] = f"{line} {joined[following]}"
+            joined[following] = ""
+    return joined
 
 
 def _spare_domains(text: str, image_alts: dict[str, str]) -> list[str]:
@@ -126,14 +168,19 @@ def _spare_domains(text: str, image_alts: dict[str, str]) -> list[str]:
     ]
 
 
-def _addresses(line: str, index: int, spare_domains: list[str]) -> list[_Found]:
+def _addresses(
+    line: str, index: int, spare_domains: list[str], markers: Sequence[re.Pattern[str]] = ()
+) -> list[_Found]:
     found: list[tuple[int, int, _Found]] = []
-    for match in _OBFUSCATED.finditer(line):
-        domain = match["domain"] or (spare_domains[0] if len(spare_domains) == 1 else None)
-        if domain is None:
-            continue  # "name AT" with no domain anywhere: nothing to rebuild it from
-        email = f"{match['local']}@{domain}"
-        found.append((match.start(), match.end(), _Found(email, index, rebuilt=True)))
+    for pattern in (_OBFUSCATED, *markers):
+        for match in pattern.finditer(line):
+            if any(start <= match.start() < end for start, end, _ in found):
+                continue
+            domain = match["domain"] or (spare_domains[0] if len(spare_domains) == 1 else None)
+            if domain is None:
+                continue  # "name AT" with no domain anywhere: nothing to rebuild it from
+            local = _GLUED_MAIL_LABEL.sub("", match["local"])
+            found.append((match.start(), match.end(), _Found(f"{local}@{domain}", index, rebuilt=True)))
     for match in _PLAIN.finditer(line):
         if any(start <= match.start() < end for start, end, _ in found):
             continue

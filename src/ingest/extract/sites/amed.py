@@ -46,12 +46,41 @@ def news_page(page: Page) -> SiteResult:
     )
 
 
+# The call period stated in a 公募 page's body text: "【公募期間】令和8年4月1日（水）～5月20日（水）正午",
+# "公募期間は令和7年1月20日（月）〜令和7年3月31日（月）１２時です。"
+_BODY_PERIOD = re.compile(
+    r"(?:【\s*(?:公募|募集|受付)期間\s*】|(?:公募|募集|受付)期間\s*(?:は|[:：]))\s*(?P<period>[^\n。]+)"
+)
+
+
 def koubo_page(page: Page) -> SiteResult:
-    """A Japanese 公募 page: 公募締め切り and お問い合わせ先 of its 基本情報 table. It is the program's
-    only page, so it is also its website."""
-    return _call_table_page(
+    """A Japanese 公募 page: 公募締め切り and お問い合わせ先 of its 基本情報 table, completed by the opening
+    date of the call period its body text states when that period ends at the table's deadline (the
+    table gives only the deadline). It is the program's only page, so it is also its website."""
+    result = _call_table_page(
         page, deadline=r"締め?切", stage=r"公募の段階", contact=r"問い?合わ?せ", is_website=True
     )
+    body = _body_period(page, result.drafts[0].calls)
+    if body is None:
+        return result
+    draft = result.drafts[0]
+    # Only the same deadline is completed: a page without its table stays a layout change.
+    if len(draft.calls) == 1 and draft.calls[0].opens is None and draft.calls[0].closes == body.closes:
+        # the same deadline, with the opening date the table leaves out
+        update = {"opens": body.opens, "opens_precision": body.opens_precision}
+        draft.calls = [draft.calls[0].model_copy(update=update)]
+    return result
+
+
+def _body_period(page: Page, calls: list[CallPeriod]) -> CallPeriod | None:
+    """The first dated call period the body text states, with the table's label."""
+    label = calls[0].label if calls else _label(page_title(page, drop=_TITLE_EXTRAS))
+    year = parse_fiscal_year(label or "")
+    for match in _BODY_PERIOD.finditer(visible_text(page.main)):
+        call = call_period(match["period"].strip(), label=label, year=year)
+        if call.opens is not None or call.closes is not None:
+            return call
+    return None
 
 
 def _call_table_page(
