@@ -286,9 +286,16 @@ def load_records(path: Path) -> list[Program]:
     if path.is_dir():
         return load_snapshot(path).records
     try:
-        data = json.loads(path.read_bytes())
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise SnapshotError(f"{path}: no such snapshot or record file") from None
+    if raw.lstrip()[:1] == b"[":  # a list of records: parsed and validated in one pass, like records.json
+        try:
+            return ProgramList.validate_json(raw)
+        except ValidationError:
+            pass  # the slower path below says what is wrong, in the words it always used
+    try:
+        data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise SnapshotError(f"{path}: not a JSON record file ({error})") from None
     if isinstance(data, dict) and "records" in data:
