@@ -19,6 +19,7 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from ingest.bulk import no_cycle_collection
 from ingest.evidence import evidence_for
 from ingest.keys import call_keys, contact_key
 from ingest.models import VOLATILE_FIELDS, Change, ChangeCategory, Program
@@ -48,13 +49,14 @@ def diff_programs(old: Iterable[Program], new: Iterable[Program]) -> list[Change
     before = {program.id: program for program in old}
     after = {program.id: program for program in new}
     changes: list[Change] = []
-    for program_id in sorted(before.keys() | after.keys()):
-        if program_id not in after:
-            changes.append(_whole(before[program_id], None, ChangeCategory.REMOVED))
-        elif program_id not in before:
-            changes.append(_whole(None, after[program_id], ChangeCategory.ADDED))
-        else:
-            changes.extend(_changed_pair(before[program_id], after[program_id]))
+    with no_cycle_collection():
+        for program_id in sorted(before.keys() | after.keys()):
+            if program_id not in after:
+                changes.append(_whole(before[program_id], None, ChangeCategory.REMOVED))
+            elif program_id not in before:
+                changes.append(_whole(None, after[program_id], ChangeCategory.ADDED))
+            else:
+                changes.extend(_changed_pair(before[program_id], after[program_id]))
     return changes
 
 

@@ -32,6 +32,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from ingest.bulk import no_cycle_collection
 from ingest.errors import SnapshotError
 from ingest.models import Change, Manifest, Program
 from ingest.normalize import canonical_json, sha256_bytes
@@ -273,7 +274,9 @@ def load_snapshot(path: Path) -> Snapshot:
         raise SnapshotError(f"{path}: not a snapshot (no {MANIFEST})")
     try:
         manifest = Manifest.model_validate_json((path / MANIFEST).read_bytes())
-        records = ProgramList.validate_json((path / RECORDS).read_bytes())
+        data = (path / RECORDS).read_bytes()
+        with no_cycle_collection():
+            records = ProgramList.validate_json(data)
     except FileNotFoundError:
         raise SnapshotError(f"{path}: incomplete snapshot (no {RECORDS})") from None
     except ValidationError as error:
@@ -291,7 +294,8 @@ def load_records(path: Path) -> list[Program]:
         raise SnapshotError(f"{path}: no such snapshot or record file") from None
     if raw.lstrip()[:1] == b"[":  # a list of records: parsed and validated in one pass, like records.json
         try:
-            return ProgramList.validate_json(raw)
+            with no_cycle_collection():
+                return ProgramList.validate_json(raw)
         except ValidationError:
             pass  # the slower path below says what is wrong, in the words it always used
     try:
@@ -301,7 +305,8 @@ def load_records(path: Path) -> list[Program]:
     if isinstance(data, dict) and "records" in data:
         data = data["records"]
     try:
-        return ProgramList.validate_python(data)
+        with no_cycle_collection():
+            return ProgramList.validate_python(data)
     except ValidationError as error:
         raise SnapshotError(f"{path}: not a list of program records ({error.error_count()} errors)") from None
 
