@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from ingest.diff import change_id, diff_programs
-from ingest.models import CallPeriod, Contact, Program, Provenance
+from ingest import diff as diff_module
+from ingest.diff import change_id, diff_program, diff_programs
+from ingest.models import CallPeriod, Change, Conflict, Contact, Program, Provenance
 
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
 
@@ -186,3 +187,98 @@ def test_changes_carry_severity_and_evidence(closes: str, severity: str) -> None
         change.new_evidence[0].url == "https://www.jst.go.jp/c.html"
         and closes[:10] in change.new_evidence[0].text
     )
+
+
+# -- identity first: only pairs that can differ reach deepdiff ------------------------------------------
+
+
+def _full_walk(old: list[Program], new: list[Program]) -> list[Change]:
+    """The differ without its shortcuts: every matched pair walked by deepdiff."""
+    before, after = {p.id: p for p in old}, {p.id: p for p in new}
+    changes: list[Change] = []
+    for program_id in sorted(before.keys() | after.keys()):
+        if program_id in before and program_id in after:
+            changes.extend(diff_program(before[program_id], after[program_id]))
+        else:
+            changes.extend(diff_programs([before[program_id]] if program_id in before else [], []))
+            changes.extend(diff_programs([], [after[program_id]] if program_id in after else []))
+    return changes
+
+
+@pytest.fixture
+def deepdiff_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the programs whose pair reached deepdiff (counted at ingest.diff's own seam)."""
+    calls: list[str] = []
+    real = diff_module.deep_diff
+
+    def counting(left: dict[str, Any], right: dict[str, Any]) -> Any:
+        calls.append(right["name"])
+        return real(left, right)
+
+    monkeypatch.setattr(diff_module, "deep_diff", counting)
+    return calls
+
+
+def _many(n: int, *, day: int = 24) -> list[Program]:
+    when = datetime(2026, 11, day, tzinfo=UTC)
+    return [
+        program(
+            id=f"program-{i:04d}",
+            name=f"Program {i}",
+            provenance=[Provenance(source="reference-pdf", content_sha256=f"{i:064x}", extracted_at=when)],
+        )
+        for i in range(n)
+    ]
+
+
+def test_equal_pairs_never_reach_deepdiff(deepdiff_calls: list[str]) -> None:
+    old, new = _many(300), _many(300, day=25)  # re-extracted a day later: only provenance differs
+    new[7] = new[7].model_copy(update=COSMETIC["rewrapped"])  # cosmetic only: equal once canonical
+    new[8] = new[8].model_copy(update=COSMETIC["reordered lists"])
+    assert diff_programs(old, new) == []
+    assert deepdiff_calls == []
+
+
+def test_one_changed_pair_among_many_gives_exactly_its_changes(deepdiff_calls: list[str]) -> None:
+    old, new = _many(500), _many(500, day=25)
+    new[123] = program(
+        id="program-0123", name="Program 123", eligibility="Any PI may add a Co-PI.", website=None
+    )
+    changes = diff_programs(old, new)
+    assert deepdiff_calls == ["Program 123"]
+    assert changes == diff_program(old[123], new[123]) == _full_walk(old, new)
+    assert {(c.program, c.category, c.field) for c in changes} == {
+        ("program-0123", "eligibility", "eligibility"),
+        ("program-0123", "extraction", "website"),
+    }
+
+
+def _other_instant_same_moment() -> dict[str, Any]:
+    utc = CallPeriod(
+        label="2025 call for proposals",
+        raw="April 10 – Noon, June 3",
+        opens="2025-04-10",
+        closes="2025-06-03T03:00:00+00:00",  # == the +09:00 noon as a Python value, not as data
+        status="dated",
+    )
+    return {"calls": [utc]}
+
+
+SHORTCUT_EDGES = {
+    "same instant, other offset": _other_instant_same_moment(),
+    "conflict 1 vs 1.0": {"conflicts": [Conflict(field="calls", values={"a": 1.0})]},
+    "conflict 1 vs True": {"conflicts": [Conflict(field="calls", values={"a": True})]},
+}
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [*COSMETIC.values(), *(fields for fields, _ in REAL.values()), *SHORTCUT_EDGES.values()],
+    ids=[*COSMETIC, *REAL, *SHORTCUT_EDGES],
+)
+def test_identity_first_gives_what_the_full_walk_gives(fields: dict[str, Any]) -> None:
+    base = {"conflicts": [Conflict(field="calls", values={"a": 1})]} if "conflicts" in fields else {}
+    old, new = [program(**base), program(id="other")], [program(**fields), program(id="other")]
+    assert diff_programs(old, new) == _full_walk(old, new)
+    if fields in SHORTCUT_EDGES.values():
+        assert diff_programs(old, new)  # Python calls these equal; the stored data (and deepdiff) does not

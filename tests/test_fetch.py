@@ -25,6 +25,7 @@ from werkzeug import Request, Response
 from ingest import __version__
 from ingest.errors import FetchError
 from ingest.fetch import (
+    DEFINITIVE_RESOLVER_ERRORS,
     ERROR_KINDS,
     Fetcher,
     FetchRequest,
@@ -542,6 +543,43 @@ def test_unreachable_host_is_not_retried_page_after_page() -> None:
     assert str(second).startswith(f"https://{JST}/b.html: not tried, {JST} was unreachable earlier")
 
 
+def test_an_unreachable_robots_txt_marks_the_host_so_the_backoff_is_paid_once() -> None:
+    """Offline with robots.txt respected: the robots.txt fetch that could not connect answers for the
+    page too (issue 12: each host paid the whole retry backoff twice, robots.txt then page)."""
+    mirror = f"127.0.0.1:{closed_port()}"
+    settings = {**FAST, "retries": 2, "backoff_factor": 0.4, "respect_robots": True}
+    series = 0.4 * 2  # urllib3: no wait before the first retry, 2 × factor before the second
+    with Fetcher(FetchSettings(**{**settings, "rewrite_hosts": {JST: mirror}})) as fetcher:
+        exchanged: list[str] = []
+        exchange = fetcher._exchange
+
+        def counted(url: str, *args: Any) -> Any:  # our own method, passed through: requests is real
+            exchanged.append(url)
+            return exchange(url, *args)
+
+        fetcher._exchange = counted  # type: ignore[method-assign]
+        started = time.monotonic()
+        first = raises_kind("connection", lambda: fetcher.fetch(jst("/a.html")))
+        elapsed = time.monotonic() - started
+        second = raises_kind("connection", lambda: fetcher.fetch(jst("/b.html")))
+    assert exchanged == [f"https://{JST}/robots.txt"]  # the page itself was never tried
+    assert series * 0.9 <= elapsed < series * 1.9  # one retry series, not two (2 × series)
+    # The message is the page's, exactly as a failed page fetch words it.
+    assert str(first).startswith(f"https://{JST}/a.html: could not connect to {JST} (")
+    assert "refused" in str(first).lower() and mirror not in str(first)
+    assert str(second).startswith(f"https://{JST}/b.html: not tried, {JST} was unreachable earlier")
+
+
+def test_an_unreachable_robots_txt_fails_like_the_page_would() -> None:
+    mirror = f"127.0.0.1:{closed_port()}"
+    messages = []
+    for respect_robots in (False, True):
+        options = {**FAST, "retries": 0, "respect_robots": respect_robots, "rewrite_hosts": {JST: mirror}}
+        with Fetcher(FetchSettings(**options)) as fetcher:
+            messages.append(str(raises_kind("connection", lambda f=fetcher: f.fetch(jst("/a.html")))))
+    assert messages[0] == messages[1]
+
+
 def test_tls_failure(httpserver: HTTPServer) -> None:
     """https:// to a plain-HTTP server fails in the TLS handshake."""
     url = f"https://127.0.0.1:{httpserver.port}/page.html"
@@ -559,6 +597,32 @@ def test_name_resolution_failure_is_dns() -> None:
     assert classify_exception(wrapped) == "dns"
     assert classify_exception(requests.exceptions.ReadTimeout()) == "timeout"
     assert classify_exception(requests.exceptions.SSLError()) == "tls"
+
+
+def _unresolved(code: int, text: str) -> NameResolutionError:
+    """A resolver failure built the way urllib3's connection raises it (no resolver is asked)."""
+    reason = socket.gaierror(code, text)
+    try:
+        raise NameResolutionError(JST, None, reason) from reason  # type: ignore[arg-type]
+    except NameResolutionError as error:
+        return error
+
+
+def test_a_name_that_does_not_exist_is_not_retried_a_temporary_resolver_failure_is() -> None:
+    """The resolver's "no such name" does not change a second later: offline, retrying it cost each
+    host the whole backoff (issue 12). A temporary failure (EAI_AGAIN) keeps its retries."""
+    with Fetcher(FetchSettings(**{**FAST, "retries": 3})) as fetcher:
+        retry = fetcher._session.get_adapter(f"https://{JST}/").max_retries
+    assert socket.EAI_NONAME in DEFINITIVE_RESOLVER_ERRORS
+    assert socket.EAI_AGAIN not in DEFINITIVE_RESOLVER_ERRORS
+    for code in DEFINITIVE_RESOLVER_ERRORS:
+        missing = _unresolved(code, "Name or service not known")
+        with pytest.raises(MaxRetryError) as caught:
+            retry.increment("GET", "/a.html", error=missing)
+        assert caught.value.reason is missing
+        assert classify_exception(requests.exceptions.ConnectionError(caught.value)) == "dns"
+    temporary = _unresolved(socket.EAI_AGAIN, "Temporary failure in name resolution")
+    assert retry.increment("GET", "/a.html", error=temporary).total == 2
 
 
 def test_non_http_url_is_refused(fetcher: Fetcher) -> None:

@@ -12,6 +12,7 @@ keeps the original host names: tests run the whole stack against local servers t
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,10 +30,12 @@ import requests
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
+from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import ConnectTimeoutError as Urllib3ConnectTimeout
 from urllib3.exceptions import HTTPError as Urllib3HTTPError
 from urllib3.exceptions import (
     InvalidHeader,
+    MaxRetryError,
     NameResolutionError,
     NewConnectionError,
     ReadTimeoutError,
@@ -59,6 +62,11 @@ CHUNK_BYTES = 64 * 1024
 UNREACHABLE_KINDS = frozenset(
     {ErrorKind.DNS, ErrorKind.CONNECTION, ErrorKind.TLS}
 )  # the host itself is out of reach
+# The resolver's definitive answers: the name has no address. Asking again a second later gets the same
+# answer, so these are not retried (a temporary failure, EAI_AGAIN, is).
+DEFINITIVE_RESOLVER_ERRORS = frozenset(
+    code for code in (getattr(socket, "EAI_NONAME", None), getattr(socket, "EAI_NODATA", None)) if code
+)
 
 
 class FetchSettings(BaseModel):
@@ -270,9 +278,14 @@ class Fetcher:
         parser = RobotFileParser(robots_url)
         try:
             body = self._robots_body(robots_url, state)
-        except FetchError:
+        except FetchError as error:
+            if error.kind in UNREACHABLE_KINDS and isinstance(error.__cause__, requests.RequestException):
+                # The host itself is out of reach (after the whole retry budget): the page would fail the
+                # same way after the same retries. Fail it now, in the words the page's own fetch would
+                # use, so that fetch() marks the host unreachable and the backoff is paid once a host.
+                raise _connection_error(url, error.__cause__, self._settings) from error.__cause__
             # 4xx: the site has no robots policy, so everything is allowed (RFC 9309 §2.3.1.3).
-            # 5xx or unreachable: RFC 9309 would assume "disallow all", but we read a handful of public
+            # 5xx or a timeout: RFC 9309 would assume "disallow all", but we read a handful of public
             # pages once per run at a slow pace, and a broken robots.txt should not be reported as a
             # policy: if the host is really down, fetching the page itself fails with the true cause.
             body = b""
@@ -337,6 +350,20 @@ class _PoliteRetry(Retry):
     def new(self, **kw: Any) -> Self:
         kw.setdefault("retry_after_cap", self.retry_after_cap)
         return super().new(**kw)
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        """Give up at once on a host name the resolver says does not exist, as exhausted retries do."""
+        if isinstance(error, NameResolutionError) and _definitive(error):
+            raise MaxRetryError(cast(ConnectionPool, _pool), url or "", error) from error  # as urllib3 does
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
     def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
         try:
@@ -537,6 +564,11 @@ def classify_exception(error: BaseException) -> ErrorKind:
     if any(isinstance(cause, timeouts) for cause in causes):
         return ErrorKind.TIMEOUT
     return ErrorKind.CONNECTION
+
+
+def _definitive(error: NameResolutionError) -> bool:
+    resolver = error.__cause__
+    return isinstance(resolver, socket.gaierror) and resolver.errno in DEFINITIVE_RESOLVER_ERRORS
 
 
 def _is_connect_timeout(error: BaseException) -> bool:

@@ -13,13 +13,35 @@ import re
 import unicodedata
 from typing import Any
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_INVISIBLE_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE_CHARS), None)
 _HSPACE = re.compile(r"[^\S\n]+")
 _QUOTES = str.maketrans({c: "'" for c in "‘’‚‛′`´"} | {c: '"' for c in "“”„‟″«»"})
 # Hyphen, non-breaking hyphen, figure dash, en and em dash, minus, small/full-width forms, katakana long
 # vowel misused as a dash is NOT folded: it is a letter in Japanese words.
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
 _TILDES = re.compile(r"[\u301c\uff5e\u223c]")  # wave dash, full-width tilde, tilde operator
+# Characters clean_text removes or replaces in NFKC text: whitespace other than a space or a newline,
+# and the invisible ones.
+_NOT_CLEAN = re.compile(rf"[^\S\n ]|[{_INVISIBLE_CHARS}]")
+
+
+def _is_clean(text: str) -> bool:
+    """True when clean_text would return `text` unchanged. Stored records hold clean text and loading
+    them meets ~20 strings a record: this check is several times cheaper than cleaning."""
+    if text.isascii():  # ASCII is NFKC; printable ASCII has no whitespace but the space
+        if not (text.isprintable() or text.replace("\n", "").isprintable()):
+            return False
+    elif not unicodedata.is_normalized("NFKC", text) or _NOT_CLEAN.search(text) or _CONTROLS.search(text):
+        return False
+    return not (
+        "  " in text
+        or " \n" in text
+        or "\n " in text
+        or "\n\n" in text
+        or text.startswith((" ", "\n"))
+        or text.endswith((" ", "\n"))
+    )
 
 
 # C0 and C1 control characters except tab and line breaks, and the bidirectional overrides and
@@ -36,6 +58,8 @@ def strip_controls(text: str) -> str:
 def clean_text(text: str) -> str:
     """NFKC, control and invisible characters removed, runs of spaces collapsed, lines trimmed, blank
     lines dropped."""
+    if _is_clean(text):
+        return text  # the same result, without rebuilding the string
     text = strip_controls(unicodedata.normalize("NFKC", text)).translate(_INVISIBLE)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = (_HSPACE.sub(" ", line).strip() for line in text.split("\n"))

@@ -5,6 +5,7 @@ The rules are data (catalogue.toml) so that a renamed program is one edited line
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from dataclasses import dataclass
@@ -17,6 +18,10 @@ from ingest.normalize import clean_text, slugify
 # Words that change every edition and must not leak into a derived id.
 # Years change every edition; other numbers ("No. 0001") identify the program and stay.
 _VOLATILE = re.compile(r"\b(?:FY\s?(?:19|20)\d{2}|(?:19|20)\d{2}|fiscal year|call for \w+)\b", re.IGNORECASE)
+# A number that names the program ("No. 2025", "Nr. 7", "#12") is never a year, whatever its digits.
+_DESIGNATOR = re.compile(r"(?:\b(?:No|Nos|Nr|Number)\b\.?|#)\s*\d+[A-Za-z]?\b", re.IGNORECASE)
+_MAX_ID = 60
+_HASH_LENGTH = 8
 
 
 @dataclass(frozen=True)
@@ -57,10 +62,29 @@ class Catalogue:
 
 
 def derive_id(title: str) -> str:
-    """An id for a program the catalogue does not know: its acronym in parentheses, else its title."""
-    acronyms = re.findall(r"\(([A-Z][A-Za-z0-9-]{1,15})\)", title)
-    base = acronyms[-1] if acronyms else _VOLATILE.sub(" ", title)
-    return slugify(base)[:60].strip("-") or "program"
+    """An id for a program the catalogue does not know: its acronym in parentheses, else its title,
+    without the words that change every edition, keeping the number that names the program.
+
+    Distinct titles never share an id: a slug longer than the limit keeps its readable start and
+    ends with a short hash of the whole slug instead of being cut (cutting merged "… Program No.
+    0016" with "… Program No. 0017")."""
+    designators = [match.group() for match in _DESIGNATOR.finditer(title)]
+    acronyms = [a for a in re.findall(r"\(([A-Z][A-Za-z0-9-]{1,15})\)", title) if not _VOLATILE.fullmatch(a)]
+    if acronyms:
+        base = " ".join([acronyms[-1], *designators])
+    else:
+        # Volatile words are removed only around the designators, which stay whole.
+        parts: list[str] = []
+        for piece, designator in zip(_DESIGNATOR.split(title), [*designators, ""], strict=True):
+            parts += [_VOLATILE.sub(" ", piece), designator]
+        base = " ".join(parts)
+    slug = slugify(base)
+    if len(slug) <= _MAX_ID:
+        return slug or "program"
+    digest = hashlib.sha256(slug.encode()).hexdigest()[:_HASH_LENGTH]
+    head = slug[: _MAX_ID - _HASH_LENGTH - 1]
+    head = head.rsplit("-", 1)[0] if "-" in head else head  # whole words only
+    return f"{head.strip('-')}-{digest}"
 
 
 @cache
