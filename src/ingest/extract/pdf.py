@@ -1,11 +1,22 @@
-"""PDF → styled text lines (pdfplumber). Knows about fonts and pages, nothing about programs."""
+"""PDF → styled text lines (pdfplumber). Knows about fonts, colours, pages and ruled tables, nothing about
+programs.
+
+Each printed line carries its style (size, weight, colour), where it starts, and — inside a table — which
+column it is in: a line crossing a vertical ruling line, or with a gap of several characters' width, is
+split into one Line per cell. Page furniture is dropped here, since only pages know it: page numbers
+("Page 2 of 5", "- 3 -") and lines repeated at the same place on most pages (running headers and footers).
+"""
 
 from __future__ import annotations
 
 import io
 import logging
+import math
 import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
@@ -16,12 +27,19 @@ from ingest.normalize import clean_text
 log = logging.getLogger(__name__)
 
 MAX_PAGES = 50  # the reference document has 5; a far longer PDF is not the document we were asked to read
-_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
+_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|W[6-9]\b", re.IGNORECASE)
+_PAGE_NUMBER = re.compile(
+    r"^(?:(?:page|p\.)\s*\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?|\d{1,3}\s*(?:of|/)\s*\d{1,3}|[-–—]?\s*\d{1,3}\s*[-–—]?)$",
+    re.IGNORECASE,
+)
+_FURNITURE_ZONE = 0.12  # page numbers and running lines live in the top or bottom 12% of a page
+_CELL_GAP = 2.0  # a gap wider than this many font sizes inside a line separates two table cells
+_WORD_GAP = 3.0  # pdfplumber's default x_tolerance: a wider gap between two characters is a space
 
 
 @dataclass(frozen=True)
 class Line:
-    """One printed line with the layout facts the document parser needs."""
+    """One printed line (or one table cell's line) with the layout facts the document parser needs."""
 
     text: str
     page: int  # 1-based
@@ -29,6 +47,10 @@ class Line:
     size: float
     top: float
     gap_before: float  # distance from the previous line's bottom on the same page; inf on a new page
+    color: str = "#000000"  # the fill colour of most of its characters
+    x0: float = 0.0
+    column: int = 0  # 0 outside tables and in a table's first column; 1, 2 … in the columns to its right
+    row_start: bool = False  # a table cell's first line (a ruling line or the row's first cell before it)
 
 
 @dataclass(frozen=True)
@@ -36,6 +58,8 @@ class PdfText:
     lines: list[Line]
     links: dict[int, list[str]]  # page → URIs of link annotations (mailto: included)
     pages: int
+    name: str = ""
+    furniture: int = 0  # lines dropped as running headers, footers and page numbers
 
 
 def read_pdf(data: bytes, name: str) -> PdfText:
@@ -45,12 +69,14 @@ def read_pdf(data: bytes, name: str) -> PdfText:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             if len(pdf.pages) > MAX_PAGES:
                 raise ExtractError(f"{name}: has {len(pdf.pages)} pages, more than the {MAX_PAGES} expected")
-            lines: list[Line] = []
+            pages: list[list[_Raw]] = []
             links: dict[int, list[str]] = {}
             for number, page in enumerate(pdf.pages, start=1):
-                lines.extend(_page_lines(page, number))
+                pages.append(_page_raw_lines(page, number))
                 links[number] = [h["uri"] for h in page.hyperlinks if h.get("uri")]
-            return PdfText(lines=lines, links=links, pages=len(pdf.pages))
+            kept, dropped = _drop_furniture(pages)
+            lines = [line for raw_lines in kept for line in _lines(raw_lines)]
+            return PdfText(lines=lines, links=links, pages=len(pdf.pages), name=name, furniture=dropped)
     except ExtractError:
         raise
     except Exception as error:  # pdfminer raises a zoo of types on damaged files; all mean "unreadable"
@@ -76,26 +102,211 @@ def _describe(error: Exception) -> str:
     return f"the PDF is damaged or truncated and cannot be read ({reason[:160]})"
 
 
-def _page_lines(page: pdfplumber.page.Page, number: int) -> list[Line]:
+# -- one page ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Raw:
+    """A printed line (or cell) before furniture removal and gaps."""
+
+    text: str
+    page: int
+    page_height: float
+    top: float
+    bottom: float
+    x0: float
+    bold: bool
+    size: float
+    color: str
+    column: int = 0
+    row_start: bool = False
+    ruled_before: bool = False
+
+
+def _page_raw_lines(page: pdfplumber.page.Page, number: int) -> list[_Raw]:
+    verticals, horizontals = _rulings(page)
+    result: list[_Raw] = []
+    previous_bottom: float | None = None
+    value_x: float | None = None  # where the last table row's second cell started (unruled tables)
+    page_left: float | None = None
+    for raw in page.extract_text_lines(return_chars=True, keep_blank_chars=False):
+        chars = [c for c in raw["chars"] if c["text"].strip()]
+        if not clean_text(raw["text"]) or not chars:
+            continue
+        if page_left is None:
+            page_left = min(c["x0"] for c in page.chars) if page.chars else 0.0
+        ruled = previous_bottom is not None and any(
+            previous_bottom - 1 <= y <= raw["top"] + 1 and x0 <= chars[0]["x0"] <= x1
+            for y, x0, x1 in horizontals
+        )
+        cells = _cells(chars, raw, verticals)
+        if len(cells) == 1 and not verticals and value_x is not None:
+            # an unruled table's row with an empty first cell starts where the cells to its right start
+            if abs(cells[0][0]["x0"] - value_x) > 2 or cells[0][0]["x0"] < page_left + 20:
+                value_x = None
+        for index, cell in enumerate(cells):
+            text = clean_text(raw["text"] if len(cells) == 1 else _text(cell))
+            if not text:
+                continue
+            x0 = cell[0]["x0"]
+            if verticals:
+                column = sum(
+                    1
+                    for x, top, bottom in verticals
+                    if page_left + 1 < x < x0 and top <= raw["top"] + 1 and bottom >= raw["bottom"] - 1
+                )
+            elif len(cells) > 1:
+                column = index
+            else:
+                column = 1 if value_x is not None else 0
+            if len(cells) > 1 and index == 1:
+                value_x = x0
+            style = _style(cell)
+            result.append(
+                _Raw(
+                    text=text,
+                    page=number,
+                    page_height=float(page.height),
+                    top=float(raw["top"]),
+                    bottom=float(raw["bottom"]),
+                    x0=float(x0),
+                    bold=style[0],
+                    size=style[1],
+                    color=style[2],
+                    column=column,
+                    row_start=len(cells) > 1 or ruled,
+                    ruled_before=ruled,
+                )
+            )
+        previous_bottom = raw["bottom"]
+    return result
+
+
+def _rulings(
+    page: pdfplumber.page.Page,
+) -> tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]:
+    """Vertical (x, top, bottom) and horizontal (y, x0, x1) ruling lines, only when the page draws any."""
+    if not page.lines and not page.rects:
+        return [], []
+    verticals: list[tuple[float, float, float]] = []
+    horizontals: list[tuple[float, float, float]] = []
+    for edge in page.edges:
+        if edge.get("orientation") == "v" and edge["bottom"] - edge["top"] > 4:
+            verticals.append((float(edge["x0"]), float(edge["top"]), float(edge["bottom"])))
+        elif edge.get("orientation") == "h" and edge["x1"] - edge["x0"] > 20:
+            horizontals.append((float(edge["top"]), float(edge["x0"]), float(edge["x1"])))
+    return verticals, horizontals
+
+
+def _cells(
+    chars: list[dict[str, Any]], raw: dict[str, Any], verticals: list[tuple[float, float, float]]
+) -> list[list[dict[str, Any]]]:
+    """A line's characters split at vertical ruling lines and at gaps wider than a few characters."""
+    crossing = [x for x, top, bottom in verticals if top <= raw["top"] + 1 and bottom >= raw["bottom"] - 1]
+    cells: list[list[dict[str, Any]]] = [[chars[0]]]
+    for previous, char in pairwise(chars):
+        gap = char["x0"] - previous["x1"]
+        ruled = any(previous["x1"] - 0.5 <= x <= char["x0"] + 0.5 for x in crossing)
+        if ruled or gap > _CELL_GAP * max(char["size"], 1.0):
+            cells.append([char])
+        else:
+            cells[-1].append(char)
+    return cells
+
+
+def _text(chars: list[dict[str, Any]]) -> str:
+    parts: list[str] = []
+    for index, char in enumerate(chars):
+        if index and char["x0"] - chars[index - 1]["x1"] > _WORD_GAP:
+            parts.append(" ")
+        parts.append(char["text"])
+    return "".join(parts)
+
+
+def _style(chars: list[dict[str, Any]]) -> tuple[bool, float, str]:
+    bold_chars = sum(1 for c in chars if _BOLD_FONT.search(c.get("fontname", "") or ""))
+    size = max(round(c["size"], 1) for c in chars)
+    colors = Counter(_color(c.get("non_stroking_color")) for c in chars)
+    return bold_chars > len(chars) * 0.6, size, colors.most_common(1)[0][0]
+
+
+def _color(value: Any) -> str:
+    """A fill colour as #rrggbb (grey, RGB and CMYK alike); black when absent or a pattern."""
+    try:
+        components = [float(v) for v in value] if isinstance(value, list | tuple) else [float(value)]
+    except (TypeError, ValueError):
+        return "#000000"
+    if len(components) == 1:
+        rgb = components * 3
+    elif len(components) == 3:
+        rgb = components
+    elif len(components) == 4:
+        c, m, y, k = components
+        rgb = [(1 - c) * (1 - k), (1 - m) * (1 - k), (1 - y) * (1 - k)]
+    else:
+        return "#000000"
+    return "#" + "".join(f"{max(0, min(255, round(v * 255))):02x}" for v in rgb)
+
+
+# -- furniture ----------------------------------------------------------------------------------------------
+
+
+def _drop_furniture(pages: list[list[_Raw]]) -> tuple[list[list[_Raw]], int]:
+    """Drop page numbers and lines repeated at the same place on most pages, from the page margins only."""
+
+    def in_margin(line: _Raw, index: int, count: int) -> bool:
+        near_edge = line.top < line.page_height * _FURNITURE_ZONE or line.bottom > line.page_height * (
+            1 - _FURNITURE_ZONE
+        )
+        return near_edge and (index < 2 or index >= count - 2)
+
+    seen: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for raw_lines in pages:
+        for index, line in enumerate(raw_lines):
+            if in_margin(line, index, len(raw_lines)):
+                seen[(_shape(line.text), round(line.top / 3))].add(line.page)
+    needed = max(2, math.ceil(len(pages) / 2))
+    repeated = {key for key, on in seen.items() if len(on) >= needed}
+    kept: list[list[_Raw]] = []
+    dropped = 0
+    for raw_lines in pages:
+        page_kept = []
+        for index, line in enumerate(raw_lines):
+            if in_margin(line, index, len(raw_lines)) and (
+                _PAGE_NUMBER.match(line.text) or (_shape(line.text), round(line.top / 3)) in repeated
+            ):
+                dropped += 1
+                continue
+            page_kept.append(line)
+        kept.append(page_kept)
+    return kept, dropped
+
+
+def _shape(text: str) -> str:
+    return re.sub(r"\d+", "#", text.lower())
+
+
+def _lines(raw_lines: list[_Raw]) -> list[Line]:
     lines: list[Line] = []
     previous_bottom: float | None = None
-    for raw in page.extract_text_lines(return_chars=True, keep_blank_chars=False):
-        text = clean_text(raw["text"])
-        chars = [c for c in raw["chars"] if c["text"].strip()]
-        if not text or not chars:
-            continue
-        bold_chars = sum(1 for c in chars if _BOLD_FONT.search(c.get("fontname", "")))
-        size = max(round(c["size"], 1) for c in chars)
-        gap = float("inf") if previous_bottom is None else raw["top"] - previous_bottom
+    for raw in raw_lines:
+        same_row = previous_bottom is not None and lines and abs(raw.top - lines[-1].top) < 1
+        gap = float("inf") if previous_bottom is None else raw.top - previous_bottom
+        if same_row:
+            gap = lines[-1].gap_before
         lines.append(
             Line(
-                text=text,
-                page=number,
-                bold=bold_chars > len(chars) * 0.6,
-                size=size,
-                top=raw["top"],
+                text=raw.text,
+                page=raw.page,
+                bold=raw.bold,
+                size=raw.size,
+                top=raw.top,
                 gap_before=gap,
+                color=raw.color,
+                x0=raw.x0,
+                column=raw.column,
+                row_start=raw.row_start,
             )
         )
-        previous_bottom = raw["bottom"]
+        previous_bottom = raw.bottom
     return lines
