@@ -140,6 +140,8 @@ def _page_raw_lines(page: pdfplumber.page.Page, number: int) -> list[_Raw]:
             for y, x0, x1 in horizontals
         )
         cells = _cells(chars, raw, verticals)
+        if len(cells) > 1:
+            cells = _with_spaces(cells, raw["chars"])
         if len(cells) == 1 and not verticals and value_x is not None:
             # an unruled table's row with an empty first cell starts where the cells to its right start
             if abs(cells[0][0]["x0"] - value_x) > 2 or cells[0][0]["x0"] < page_left + 20:
@@ -214,10 +216,30 @@ def _cells(
     return cells
 
 
+def _with_spaces(
+    cells: list[list[dict[str, Any]]], chars: list[dict[str, Any]]
+) -> list[list[dict[str, Any]]]:
+    """The cells with the line's space characters put back inside them (not between them)."""
+    result: list[list[dict[str, Any]]] = []
+    for cell in cells:
+        start, end = cell[0]["x0"], cell[-1]["x1"]
+        result.append(
+            sorted((c for c in chars if start <= c["x0"] and c["x1"] <= end + 0.01), key=lambda c: c["x0"])
+        )
+    return result
+
+
 def _text(chars: list[dict[str, Any]]) -> str:
+    """A cell's text: its characters in order, with a space wherever a gap is wider than a thin space."""
     parts: list[str] = []
     for index, char in enumerate(chars):
-        if index and char["x0"] - chars[index - 1]["x1"] > _WORD_GAP:
+        previous = chars[index - 1] if index else None
+        if (
+            previous is not None
+            and char["text"] != " "
+            and previous["text"] != " "
+            and char["x0"] - previous["x1"] > min(_WORD_GAP, char["size"] * 0.2)
+        ):
             parts.append(" ")
         parts.append(char["text"])
     return "".join(parts)
