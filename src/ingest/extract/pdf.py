@@ -246,10 +246,21 @@ def _text(chars: list[dict[str, Any]]) -> str:
 
 
 def _style(chars: list[dict[str, Any]]) -> tuple[bool, float, str]:
-    bold_chars = sum(1 for c in chars if _BOLD_FONT.search(c.get("fontname", "") or ""))
-    size = max(round(c["size"], 1) for c in chars)
-    colors = Counter(_color(c.get("non_stroking_color")) for c in chars)
-    return bold_chars > len(chars) * 0.6, size, colors.most_common(1)[0][0]
+    fonts = Counter(c.get("fontname") or "" for c in chars)
+    bold_chars = sum(count for font, count in fonts.items() if _BOLD_FONT.search(font))
+    size = round(max(c["size"] for c in chars), 1)
+    colors = Counter(_hashable(c.get("non_stroking_color")) for c in chars)
+    return bold_chars > len(chars) * 0.6, size, _color(colors.most_common(1)[0][0])
+
+
+def _hashable(value: Any) -> Any:
+    """A colour as a dict key (pdfplumber gives tuples, lists, or pattern names with nested values)."""
+    value = tuple(value) if isinstance(value, list) else value
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
 
 
 def _color(value: Any) -> str:
