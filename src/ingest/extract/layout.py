@@ -33,6 +33,9 @@ HEADING_MARKER = re.compile(
 _BRACKETS = re.compile(r"^[\[【〔(](?P<inner>.*)[\]】〕)]$")
 _URL_OR_EMAIL = re.compile(r"https?://|www\.|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _TERMINAL = re.compile(r"[.;!?]$")
+_ADDRESS_PIECE = re.compile(
+    r"^\S*(?:[/@]\S*|\.(?:html?|pdf|php|jp|org|com))$"
+)  # "02/002.html": a wrapped link
 
 # Field labels, with or without their colon.
 WEBSITE_LABEL = re.compile(
@@ -168,7 +171,7 @@ def is_table_label(line: Line) -> bool:
 def is_candidate(line: Line, body: Style) -> bool:
     """Could be a heading or a title: set apart from the body, not a label, a table cell or a link."""
     text = line.text
-    if line.column > 0 or len(text) > 250 or _URL_OR_EMAIL.search(text):
+    if line.column > 0 or len(text) > 250 or _URL_OR_EMAIL.search(text) or _ADDRESS_PIECE.match(text):
         return False
     if line.row_start and text.endswith(":"):
         return False  # a label (see normalize_fields)

@@ -118,7 +118,7 @@ def split_blocks(lines: list[Line]) -> Iterator[Block]:
     body = layout.body_style(lines)
     pitch = line_pitch(lines)
     lines = layout.normalize_fields(lines, body)
-    entries = list(_outline(lines, body, pitch))
+    entries = _audience_level(list(_outline(lines, body, pitch)))
     sections = [(i, line) for i, (kind, line, _) in enumerate(entries) if kind == "section"]
     if not sections:
         raise OutlineError(f"no audience heading was found (expected headings such as {layout.AUDIENCES})")
@@ -170,6 +170,26 @@ def split_blocks(lines: list[Line]) -> Iterator[Block]:
         raise OutlineError(f"no program title was found under the heading “{heading}”")
     if block:
         yield block
+
+
+def _audience_level(entries: list[tuple[str, Line, list[int]]]) -> list[tuple[str, Line, list[int]]]:
+    """Keep as audience headings only those at the level (style and numbering) the audience wordings are
+    mostly printed at: a program title that happens to say "moving to Japan" stays a title."""
+    wording: Counter[tuple[layout.Style, str]] = Counter()
+    other: Counter[tuple[layout.Style, str]] = Counter()
+    for kind, line, _ in entries:
+        if kind != "body":
+            (wording if kind == "section" else other)[_level_key(line)] += 1
+    return [
+        (
+            "candidate"
+            if kind == "section" and wording[_level_key(line)] < other[_level_key(line)]
+            else kind,
+            line,
+            pages,
+        )
+        for kind, line, pages in entries
+    ]
 
 
 def _level_key(line: Line) -> tuple[layout.Style, str]:
