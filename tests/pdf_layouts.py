@@ -15,8 +15,11 @@ label. Glyphs Helvetica and Times lack (■ ・ 第 章) are drawn in reportlab'
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -463,3 +466,92 @@ def render_once(factory: Any, name: str, blocks: list[Block], design: Design) ->
     if not target.exists():
         render_design(blocks, target, design)
     return target
+
+
+# ------------------------------------------------------------------------------ another producer: Chromium
+
+# Chromium's own print header (date, document title) and footer (file URL, "2/5") are left on: real furniture.
+CHROMIUM_DESIGN = Design(
+    name="chromium-html",
+    pagesize=LETTER,
+    margin=0.0,
+    body=Font("DejaVu Serif", 10.0),
+    heading=Font("DejaVu Sans", 13.0, (0.55, 0.1, 0.1)),
+    title=Font("DejaVu Sans", 10.5, (0.1, 0.25, 0.5)),
+    label=Font("DejaVu Sans", 9.0),
+    doc_title=Font("DejaVu Sans", 17.0),
+    fields="ruled-table",
+    heading_number=lambda number, text: f"Section {number} — {text}",
+    title_number=lambda section, number, text: text,
+)
+_CSS = """
+body { font-family: 'DejaVu Serif'; font-size: 10pt; margin: 0 0.3in; }
+h1 { font-family: 'DejaVu Sans'; font-size: 17pt; font-weight: bold; text-align: center; margin: 0; }
+h2 { font-family: 'DejaVu Sans'; font-size: 13pt; font-weight: normal; color: #8c1a1a; margin: 18pt 0 6pt; }
+h3 { font-family: 'DejaVu Sans'; font-size: 10.5pt; font-weight: normal; color: #1a4080; margin: 12pt 0 4pt; }
+p { margin: 4pt 0; }
+table { border-collapse: collapse; margin: 6pt 0; width: 100%; }
+td { border: 0.75pt solid #777; padding: 2pt 5pt; vertical-align: top; font-size: 10pt; }
+td.label { font-family: 'DejaVu Sans'; font-size: 9pt; white-space: nowrap; width: 1%; }
+ul, ol { margin: 4pt 0; }
+"""
+
+
+def chromium() -> str | None:
+    return next((found for name in ("chromium", "chromium-browser") if (found := shutil.which(name))), None)
+
+
+def edition_html(blocks: list[Block], design: Design = CHROMIUM_DESIGN) -> str:
+    """The edition as an HTML page: h1/h2/h3, paragraphs, lists, one bordered table per run of fields."""
+    out = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{escape(blocks[0].text)}</title>"]
+    out.append(f"<style>{_CSS}</style></head><body>")
+    open_list = ""
+    for item in items(blocks, design):
+        wanted = {"bullet": "ul", "numbered": "ol"}.get(item.kind, "")
+        if open_list and wanted != open_list:
+            out.append(f"</{open_list}>")
+            open_list = ""
+        if wanted and not open_list:
+            start = f" start='{item.marker.rstrip('.')}'" if wanted == "ol" else ""
+            out.append(f"<{wanted}{start}>")
+            open_list = wanted
+        text = escape(item.text)
+        if item.kind == "title":
+            out.append(f"<h1>{text}</h1>")
+        elif item.kind == "heading":
+            out.append(f"<h2>{text}</h2>")
+        elif item.kind == "program":
+            out.append(f"<h3>{text}</h3>")
+        elif item.kind == "fields":
+            rows = "".join(
+                f"<tr><td class='label'>{escape(row.label)}</td><td>{escape(row.value)}</td></tr>"
+                for row in item.rows
+            )
+            out.append(f"<table>{rows}</table>")
+        elif wanted:
+            out.append(f"<li>{text}</li>")
+        else:
+            out.append(f"<p>{text}</p>")
+    if open_list:
+        out.append(f"</{open_list}>")
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+def render_chromium(blocks: list[Block], path: Path) -> Path:
+    """`blocks` as HTML printed to PDF by headless Chromium (US Letter, its default print header/footer)."""
+    browser = chromium()
+    if browser is None:
+        raise RuntimeError("chromium is not installed")
+    page = path.with_suffix(".html")
+    page.write_text(edition_html(blocks), encoding="utf-8")
+    command = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        f"--print-to-pdf={path}",
+        page.as_uri(),
+    ]
+    subprocess.run(command, check=True, capture_output=True, timeout=120)
+    return path

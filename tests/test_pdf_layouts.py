@@ -24,6 +24,7 @@ from pdf_fixtures import (
     MODIFIED_TEXT,
     REFERENCE_PDF,
     REFERENCE_TEXT,
+    _outputs,
     dump_without_provenance,
     extract_cached,
     ingest_command,
@@ -32,7 +33,17 @@ from pdf_fixtures import (
 )
 from pdf_fixtures import modified_records as modified_records  # fixtures
 from pdf_fixtures import reference_records as reference_records
-from pdf_layouts import DESIGNS, FLAT, UNMARKED_TITLES, items, printed_words, render_once, rendered_designs
+from pdf_layouts import (
+    DESIGNS,
+    FLAT,
+    UNMARKED_TITLES,
+    chromium,
+    items,
+    printed_words,
+    render_chromium,
+    render_once,
+    rendered_designs,
+)
 from test_modified_edition import EXPECTED
 
 NAMES = [design.name for design in DESIGNS]
@@ -226,3 +237,55 @@ def test_an_unreadable_layout_is_one_line_and_exit_2_on_the_command_line(
         len(result.stderr.strip().splitlines()) == 1 and "names none of the three audiences" in result.stderr
     )
     assert result.stdout.strip() == ""
+
+
+# ------------------------------------------------------------------------------ another producer: Chromium
+
+needs_chromium = pytest.mark.skipif(chromium() is None, reason="chromium is not installed on this machine")
+
+
+def _chromium_once(factory: pytest.TempPathFactory, source: Path) -> Path:
+    target = _outputs(factory) / f"{source.stem}-chromium.pdf"
+    if not target.exists():
+        render_chromium(load_edition(source), target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def chromium_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _chromium_once(tmp_path_factory, REFERENCE_TEXT)
+
+
+@pytest.fixture(scope="session")
+def chromium_modified_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _chromium_once(tmp_path_factory, MODIFIED_TEXT)
+
+
+@needs_chromium
+def test_chromium_rendering_is_another_producer_with_its_own_furniture(chromium_pdf: Path) -> None:
+    with pdfplumber.open(chromium_pdf) as pdf:
+        assert "Skia" in (pdf.metadata.get("Producer") or "")
+        assert any(page.curves for page in pdf.pages)  # list bullets drawn as shapes, not glyphs
+    pages = _facts(chromium_pdf).lines
+    assert all(re.search(rf"\b{number}/{len(pages)}$", page[-1]) for number, page in enumerate(pages, 1))
+    pdf_text = read_pdf(chromium_pdf.read_bytes(), "chromium")
+    assert pdf_text.furniture >= 2 * pdf_text.pages  # its print header and footer, on every page
+    assert not [line for line in pdf_text.lines if line.text.startswith("file://")]
+
+
+@needs_chromium
+def test_chromium_rendering_gives_the_bundled_pdf_records(
+    chromium_pdf: Path, reference_records: list
+) -> None:
+    ours, theirs = records_by_id(extract_cached(chromium_pdf)), records_by_id(reference_records)
+    assert list(ours) == list(theirs)
+    for program_id, record in theirs.items():
+        assert dump_without_provenance(ours[program_id]) == dump_without_provenance(record), program_id
+
+
+@needs_chromium
+def test_chromium_rendering_of_the_modified_edition_shows_exactly_its_edits(
+    chromium_modified_pdf: Path, reference_records: list
+) -> None:
+    changes = diff_programs(reference_records, extract_cached(chromium_modified_pdf))
+    assert {(change.program, change.category) for change in changes} == EXPECTED

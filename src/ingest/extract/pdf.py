@@ -3,7 +3,8 @@ programs.
 
 Each printed line carries its style (size, weight, colour), where it starts, and — inside a table — which
 column it is in: a line crossing a vertical ruling line, or with a gap of several characters' width, is
-split into one Line per cell. Page furniture is dropped here, since only pages know it: page numbers
+split into one Line per cell; a small filled shape just before a line (a bullet some producers draw
+as a path) becomes "• ". Page furniture is dropped here, since only pages know it: page numbers
 ("Page 2 of 5", "- 3 -") and lines repeated at the same place on most pages (running headers and footers).
 """
 
@@ -125,16 +126,17 @@ class _Raw:
 
 def _page_raw_lines(page: pdfplumber.page.Page, number: int) -> list[_Raw]:
     verticals, horizontals = _rulings(page)
+    discs = _drawn_bullets(page)
     result: list[_Raw] = []
     previous_bottom: float | None = None
     value_x: float | None = None  # where the last table row's second cell started (unruled tables)
-    page_left: float | None = None
-    for raw in page.extract_text_lines(return_chars=True, keep_blank_chars=False):
+    printed = page.extract_text_lines(return_chars=True, keep_blank_chars=False)
+    # the text's left margin: where most lines start (not the leftmost character, which may be furniture)
+    page_left = Counter(round(raw["x0"]) for raw in printed).most_common(1)[0][0] if printed else 0.0
+    for raw in printed:
         chars = [c for c in raw["chars"] if c["text"].strip()]
         if not clean_text(raw["text"]) or not chars:
             continue
-        if page_left is None:
-            page_left = min(c["x0"] for c in page.chars) if page.chars else 0.0
         ruled = previous_bottom is not None and any(
             previous_bottom - 1 <= y <= raw["top"] + 1 and x0 <= chars[0]["x0"] <= x1
             for y, x0, x1 in horizontals
@@ -150,13 +152,11 @@ def _page_raw_lines(page: pdfplumber.page.Page, number: int) -> list[_Raw]:
             text = clean_text(raw["text"] if len(cells) == 1 else _text(cell))
             if not text:
                 continue
+            if index == 0 and discs and _has_drawn_bullet(cell[0], raw, discs):
+                text = f"• {text}"
             x0 = cell[0]["x0"]
             if verticals:
-                column = sum(
-                    1
-                    for x, top, bottom in verticals
-                    if page_left + 1 < x < x0 and top <= raw["top"] + 1 and bottom >= raw["bottom"] - 1
-                )
+                column = _column(x0, raw, verticals, page_left)
             elif len(cells) > 1:
                 column = index
             else:
@@ -182,6 +182,42 @@ def _page_raw_lines(page: pdfplumber.page.Page, number: int) -> list[_Raw]:
             )
         previous_bottom = raw["bottom"]
     return result
+
+
+def _column(x0: float, raw: dict[str, Any], verticals: list[tuple[float, float, float]], left: float) -> int:
+    """How many ruling lines crossing this line stand between the text margin and x0 (a table's left
+    border, at or before the margin, does not count; the double edges of a drawn rectangle count once)."""
+    crossing = sorted(
+        x
+        for x, top, bottom in verticals
+        if left + 3 < x < x0 and top <= raw["top"] + 1 and bottom >= raw["bottom"] - 1
+    )
+    distinct = [x for index, x in enumerate(crossing) if index == 0 or x - crossing[index - 1] > 2]
+    return len(distinct)
+
+
+def _drawn_bullets(page: pdfplumber.page.Page) -> list[tuple[float, float, float]]:
+    """Small filled shapes (x1, top, bottom): list bullets some producers draw as paths, not glyphs."""
+    if not page.curves and not page.rects:
+        return []
+    shapes = [*page.curves, *page.rects]
+    return [
+        (float(s["x1"]), float(s["top"]), float(s["bottom"]))
+        for s in shapes
+        if s.get("fill")
+        and 1 < s["x1"] - s["x0"] < 7
+        and 1 < s["bottom"] - s["top"] < 7
+        and abs((s["x1"] - s["x0"]) - (s["bottom"] - s["top"])) < 1.5
+    ]
+
+
+def _has_drawn_bullet(
+    first: dict[str, Any], raw: dict[str, Any], discs: list[tuple[float, float, float]]
+) -> bool:
+    middle = (raw["top"] + raw["bottom"]) / 2
+    return any(
+        0 < first["x0"] - x1 < 20 and top <= middle + 2 and bottom >= middle - 6 for x1, top, bottom in discs
+    )
 
 
 def _rulings(
