@@ -8,7 +8,7 @@ import re
 import pytest
 
 from ingest.extract.layout import category_for, heading_text, marker_kind, title_text
-from ingest.extract.pdf import Line
+from ingest.extract.pdf import Line, _drop_furniture, _Raw
 from ingest.extract.reference import OutlineError, Paragraph, attach_values, split_blocks
 from ingest.models import Category
 
@@ -144,3 +144,26 @@ def test_a_label_alone_takes_the_value_after_it_but_a_call_header_keeps_its_subl
         "Deadline: June 3, 2025 (12:59) Japan Standard Time (JST)",
         "https://www.amed.go.jp/en/news/program/0301B_00035.html",
     ]
+
+
+def _raw(text: str, page: int, top: float, size: float = 10.0) -> _Raw:
+    return _Raw(text, page, 842.0, top, top + size, 60.0, False, size, "#000000")
+
+
+def test_furniture_is_dropped_but_body_text_starting_pages_alike_is_kept() -> None:
+    boilerplate = (
+        "Please note that eligibility criteria such as nationality and application details are subject"
+    )
+    pages = [
+        [
+            _raw("Japanese Funding Programs — April 2025", page, 30.0, size=8.0),
+            _raw(boilerplate, page, 60.0),
+            _raw("to change. Always refer to the official websites.", page, 73.0),
+            *(_raw(f"Body line {n} of page {page}.", page, 86.0 + 13 * n) for n in range(40)),
+            _raw(f"Page {page} of 3", page, 800.0, size=8.0),
+        ]
+        for page in (1, 2, 3)
+    ]
+    kept, dropped = _drop_furniture(pages)
+    assert dropped == 6
+    assert all(page[0].text == boilerplate and page[-1].text.startswith("Body line 39") for page in kept)

@@ -336,19 +336,40 @@ def _drop_furniture(pages: list[list[_Raw]]) -> tuple[list[list[_Raw]], int]:
                 seen[(_shape(line.text), round(line.top / 3))].add(line.page)
     needed = max(2, math.ceil(len(pages) / 2))
     repeated = {key for key, on in seen.items() if len(on) >= needed}
+    sizes = sorted(line.size for raw_lines in pages for line in raw_lines)
+    body_size = sizes[len(sizes) // 2] if sizes else 0.0
     kept: list[list[_Raw]] = []
     dropped = 0
     for raw_lines in pages:
         page_kept = []
         for index, line in enumerate(raw_lines):
             if in_margin(line, index, len(raw_lines)) and (
-                _PAGE_NUMBER.match(line.text) or (_shape(line.text), round(line.top / 3)) in repeated
+                _PAGE_NUMBER.match(line.text)
+                or (
+                    (_shape(line.text), round(line.top / 3)) in repeated
+                    and _set_apart(raw_lines, index, body_size)
+                )
             ):
                 dropped += 1
                 continue
             page_kept.append(line)
         kept.append(page_kept)
     return kept, dropped
+
+
+def _set_apart(raw_lines: list[_Raw], index: int, body_size: float) -> bool:
+    """A running header or footer is smaller than the body text or stands apart from it by a blank line, so
+    that body text that happens to start two pages alike is never taken for one."""
+    line = raw_lines[index]
+    if line.size < body_size - 0.2:
+        return True
+    header = line.top < line.page_height / 2
+    others = raw_lines[index + 1 :] if header else raw_lines[:index][::-1]
+    neighbour = next((other for other in others if abs(other.top - line.top) > 1), None)
+    if neighbour is None:
+        return True
+    gap = neighbour.top - line.bottom if header else line.top - neighbour.bottom
+    return gap >= line.bottom - line.top
 
 
 def _shape(text: str) -> str:
