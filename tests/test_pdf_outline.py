@@ -167,3 +167,12 @@ def test_furniture_is_dropped_but_body_text_starting_pages_alike_is_kept() -> No
     kept, dropped = _drop_furniture(pages)
     assert dropped == 6
     assert all(page[0].text == boilerplate and page[-1].text.startswith("Body line 39") for page in kept)
+
+
+def test_a_title_in_a_style_of_its_own_is_reported_not_swallowed() -> None:
+    lines = _document(
+        "Part 1. {}", "1.1 {}", heading_style={"size": 14, "bold": True}, title_style={"bold": True}
+    )
+    lines.insert(4, _line("1.2 Human Frontier Science Program (HFSP)", bold=True, color="#006600"))
+    with pytest.raises(OutlineError, match=re.escape("the line “1.2 Human Frontier Science Program (HFSP)”")):
+        list(split_blocks(lines))

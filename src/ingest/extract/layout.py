@@ -164,10 +164,6 @@ def normalize_fields(lines: list[Line], body: Style) -> list[Line]:
     return result
 
 
-def is_table_label(line: Line) -> bool:
-    return line.row_start and line.column == 0 and line.text.endswith(":")
-
-
 def is_candidate(line: Line, body: Style) -> bool:
     """Could be a heading or a title: set apart from the body, not a label, a table cell or a link."""
     text = line.text

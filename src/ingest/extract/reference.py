@@ -113,8 +113,9 @@ class OutlineError(ValueError):
 
 def split_blocks(lines: list[Line]) -> Iterator[Block]:
     """Group lines under their program titles, remembering the audience heading each falls under.
-    OutlineError when no audience heading is found, a section-level heading names no audience, or an
-    audience heading has no program under it."""
+    OutlineError when no audience heading is found, a section-level heading names no audience, an
+    audience heading has no program under it, or a line after the first heading is set apart like a
+    heading but in neither the headings' nor the titles' style."""
     body = layout.body_style(lines)
     pitch = line_pitch(lines)
     lines = layout.normalize_fields(lines, body)
@@ -153,6 +154,12 @@ def split_blocks(lines: list[Line]) -> Iterator[Block]:
             continue
         if has_titles:
             is_title = kind == "candidate" and layout.style(line) == title_style
+            if kind == "candidate" and not is_title and _looks_like_heading(line):
+                # a title in a style of its own would otherwise vanish into the program before it
+                raise OutlineError(
+                    f"the line “{line.text}” is set apart like a heading, but neither like the audience "
+                    "headings nor like the program titles"
+                )
         else:
             is_title = _is_bullet_title(line)
         if is_title:
@@ -239,6 +246,10 @@ def _classified(line: Line) -> tuple[str, Line]:
     if layout.category_for(layout.heading_text(line.text)) is not None and len(line.text) < 200:
         return "section", line
     return "candidate", line
+
+
+def _looks_like_heading(line: Line) -> bool:
+    return len(line.text) < 150 and not _TERMINAL.search(line.text) and not _SEPARATOR.match(line.text)
 
 
 def _is_bullet_title(line: Line) -> bool:
