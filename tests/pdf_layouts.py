@@ -72,6 +72,7 @@ class Design:
     footer: str | None = None  # "{page}" and "{pages}" are filled in
     links: bool = False  # link annotations on URLs and e-mail addresses
     link_color: tuple[float, float, float] | None = None
+    label_column: float | None = None  # a table's label column; None: as wide as the longest label
 
 
 def _part(number: int, text: str) -> str:
@@ -97,6 +98,7 @@ DESIGNS: tuple[Design, ...] = (
         title_number=_decimal,
         bullet="-",
         footer="– {page} –",
+        label_column=112.0,  # long labels ("2025 call for Japan based researchers") wrap in their cell
     ),
     Design(
         name="colour-only",
@@ -345,12 +347,13 @@ def _draw_fields(pages: _Pages, rows: list[Row], label_column: float) -> None:
     pages.space(design.body.size * 0.6)
     for row in rows:
         value_lines = _wrap(row.value, design.body, value_width)
-        height = len(value_lines) * leading + 2 * pad + (0 if ruled else 3)
+        label_lines = _wrap(row.label, design.label, label_column - 2 * pad) if row.label else []
+        height = max(len(value_lines), len(label_lines)) * leading + 2 * pad + (0 if ruled else 3)
         pages.need(height)
         top = pages.y
         baseline = top - pad - design.body.size
-        if row.label:
-            pages.pieces(left + pad, baseline, _wrap(row.label, design.label, label_column)[0], design.label)
+        for index, pieces in enumerate(label_lines):
+            pages.pieces(left + pad, baseline - index * leading, pieces, design.label)
         for index, pieces in enumerate(value_lines):
             pages.pieces(left + label_column + pad, baseline - index * leading, pieces, design.body)
         if ruled:
@@ -368,7 +371,7 @@ def _render(content: list[Item], path: Path, design: Design, total: int | None) 
     pages = _Pages(path, design, total)
     left, width = design.margin, design.pagesize[0] - 2 * design.margin
     labels = [row.label for item in content for row in item.rows if row.label]
-    label_column = max(_width(label, design.label) for label in labels) + (
+    label_column = design.label_column or max(_width(label, design.label) for label in labels) + (
         12 if design.fields == "ruled-table" else 30
     )
     previous: Item | None = None

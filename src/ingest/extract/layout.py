@@ -144,10 +144,23 @@ def normalize_fields(lines: list[Line], body: Style) -> list[Line]:
 
     A table's first cell becomes a label line when a cell follows it on the same row; every cell's first
     line starts a paragraph (a row with an empty first cell continues the field above it). A label alone on
-    its line gets its colon."""
+    its line gets its colon. In a ruled table a first cell's further lines before the next rule continue
+    its label ("2025 call for Japan" / "based researchers")."""
     result: list[Line] = []
+    label_at: int | None = None  # where in `result` the current table row's label is
     for index, line in enumerate(lines):
         following = lines[index + 1] if index + 1 < len(lines) else None
+        if (
+            label_at is not None
+            and line.column == 0
+            and line.in_table
+            and not line.row_start
+            and line.page == result[label_at].page
+            and all(other.column > 0 for other in result[label_at + 1 :])
+        ):
+            label = result[label_at]
+            result[label_at] = replace(label, text=as_label(f"{label.text.rstrip(':')} {line.text}"))
+            continue
         label_cell = (
             line.column == 0
             and following is not None
@@ -156,8 +169,12 @@ def normalize_fields(lines: list[Line], body: Style) -> list[Line]:
             and abs(following.top - line.top) < 1
         )
         if label_cell:
+            label_at = len(result)
             result.append(replace(line, text=as_label(line.text), row_start=True))
-        elif line.column == 0 and is_label_line(line, body):
+            continue
+        if line.column == 0:
+            label_at = None
+        if line.column == 0 and is_label_line(line, body):
             result.append(replace(line, text=as_label(line.text), row_start=True))
         else:
             result.append(line)

@@ -52,6 +52,7 @@ class Line:
     x0: float = 0.0
     column: int = 0  # 0 outside tables and in a table's first column; 1, 2 … in the columns to its right
     row_start: bool = False  # a table cell's first line (a ruling line or the row's first cell before it)
+    in_table: bool = False  # inside a table: split into cells, or crossed by a table's ruling lines
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ class _Raw:
     column: int = 0
     row_start: bool = False
     ruled_before: bool = False
+    in_table: bool = False
 
 
 def _page_raw_lines(page: pdfplumber.page.Page, number: int) -> list[_Raw]:
@@ -142,6 +144,10 @@ def _page_raw_lines(page: pdfplumber.page.Page, number: int) -> list[_Raw]:
             for y, x0, x1 in horizontals
         )
         cells = _cells(chars, raw, verticals)
+        ruled_table = bool(horizontals) and any(
+            top <= raw["top"] + 1 and bottom >= raw["bottom"] - 1 and page_left + 3 < x
+            for x, top, bottom in verticals
+        )
         if len(cells) > 1:
             cells = _with_spaces(cells, raw["chars"])
         if len(cells) == 1 and not verticals and value_x is not None:
@@ -176,7 +182,9 @@ def _page_raw_lines(page: pdfplumber.page.Page, number: int) -> list[_Raw]:
                     size=style[1],
                     color=style[2],
                     column=column,
-                    row_start=len(cells) > 1 or ruled,
+                    # in a ruled table a row starts at a rule, so a label cell may wrap; elsewhere at a row
+                    row_start=ruled if ruled_table else len(cells) > 1 or ruled,
+                    in_table=ruled_table or len(cells) > 1 or column > 0,
                     ruled_before=ruled,
                 )
             )
@@ -396,6 +404,7 @@ def _lines(raw_lines: list[_Raw]) -> list[Line]:
                 x0=raw.x0,
                 column=raw.column,
                 row_start=raw.row_start,
+                in_table=raw.in_table,
             )
         )
         previous_bottom = raw.bottom
