@@ -1,41 +1,37 @@
 """The reference document's structure → program records.
 
 Works on styled lines (ingest.extract.pdf.Line), never on coordinates of one particular rendering:
-section headings are bracketed lines, program titles are bold lines at body size, and everything
-between two titles belongs to the first. Paragraphs are rebuilt from line gaps, list markers and
-labels, so another producer's fonts, margins and page breaks give the same records.
+the outline (audience headings by their wording, program titles by their style relative to the body,
+see ingest.extract.layout) splits the document, and everything between two titles belongs to the
+first. Paragraphs are rebuilt from line gaps, list markers, table cells and labels, so another
+producer's fonts, margins, page breaks and field arrangement give the same records.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from statistics import median
 
+from ingest.errors import EmptyExtractError
+from ingest.extract import layout
 from ingest.extract.catalogue import Catalogue, load_catalogue
+from ingest.extract.layout import BULLET as _BULLET
+from ingest.extract.layout import CALL_LABEL as _CALL_LABEL
+from ingest.extract.layout import CONTACT_LABEL as _CONTACT_LABEL
+from ingest.extract.layout import NOTE_LABEL as _NOTE_LABEL
+from ingest.extract.layout import WEBSITE_LABEL as _WEBSITE_LABEL
 from ingest.extract.pdf import Line, PdfText
 from ingest.extract.periods import call_period
 from ingest.models import CallPeriod, Category, Contact, Program, Provenance, ProvenanceKind
 
-BULLETS = "·•‧∙●○◦▪▫■□-–*・"
-# Private-use glyphs and unmapped "(cid:127)" codes are how some fonts' bullets come out of pdfminer.
-_BULLET = re.compile(rf"^(?:[{re.escape(BULLETS)}]|[\ue000-\uf8ff]|\(cid:\d+\))\s*")
 _NUMBERED = re.compile(r"^\(?\d{1,2}[.)]\s+")
 _URL = re.compile(r"https?://[^\s<>\"')\]]+|www\.[^\s<>\"')\]]+")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _URL_TAIL_CHARS = re.compile(r"^[A-Za-z0-9/_.#?=&%~+-]+$")
 _SEPARATOR = re.compile(r"^[=_*~\-]{3,}$")
-_WEBSITE_LABEL = re.compile(
-    r"^(?:program\s+)?(?:website|web\s*site|program\s+description|homepage|url)\s*:", re.I
-)
-_CONTACT_LABEL = re.compile(r"^(?:contacts?|e-?mail|inquiries)\s*:\s*", re.I)
-_CALL_LABEL = re.compile(
-    r"^(?P<label>[^:]{0,80}?\b(?:call|deadline|application\s+period|submission)s?\b[^:]{0,60}?)\s*:\s*(?P<value>.*)$",
-    re.I,
-)
-_NOTE_LABEL = re.compile(r"^notes?\s*:\s*", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[\"“(]?[A-Z])")
 _TERMINAL = re.compile(r"[.:;!?]$")
 _YEAR = re.compile(r"\b(20\d{2})\b")
@@ -53,14 +49,6 @@ _NOTE_CUES = re.compile(
     r"subject to change|refer to the official website|for (?:more|specific|further) (?:information|details)"
     r"|please (?:contact|start by visiting|check)|^note\b",
     re.I,
-)
-_SECTION_CATEGORIES = (
-    (re.compile(r"affiliated with an overseas|while affiliated", re.I), Category.AFFILIATED_OVERSEAS),
-    (re.compile(r"moving to japan|move to japan", re.I), Category.MOVING_TO_JAPAN),
-    (
-        re.compile(r"member of a japanese|remaining abroad|remain abroad", re.I),
-        Category.MEMBER_OF_JAPANESE_TEAM,
-    ),
 )
 
 
@@ -89,7 +77,8 @@ def parse_reference(
     url: str | None = None,
 ) -> list[Program]:
     """Every program in the reference document, one record per program (merged across headings).
-    `url`: where a PDF linked from a web page was fetched (None for the curated reference PDF)."""
+    `url`: where a PDF linked from a web page was fetched (None for the curated reference PDF).
+    EmptyExtractError, naming what was not understood, when the outline cannot be read with confidence."""
     catalogue = load_catalogue()
     extracted_at = extracted_at or datetime.now(UTC)
     origin = Provenance(
@@ -101,7 +90,15 @@ def parse_reference(
     )
     records: dict[str, Program] = {}
     pitch = line_pitch(pdf.lines)
-    for block in split_blocks(pdf.lines):
+    try:
+        blocks = list(split_blocks(pdf.lines))
+    except OutlineError as error:
+        characters = sum(len(line.text) for line in pdf.lines)
+        raise EmptyExtractError(
+            f"{pdf.name or source_id}: the PDF opened ({pdf.pages} pages, {characters} characters of text) "
+            f"but no funding program could be found in it: {error}"
+        ) from None
+    for block in blocks:
         program = _program_from_block(block, pitch, pdf, catalogue, origin)
         if program.id in records:
             _merge_repeat(records[program.id], program)
@@ -110,88 +107,154 @@ def parse_reference(
     return list(records.values())
 
 
+class OutlineError(ValueError):
+    """The document's outline (audience headings, program titles) could not be read; says which part."""
+
+
 def split_blocks(lines: list[Line]) -> Iterator[Block]:
-    """Group lines under their program titles, remembering the section heading each falls under."""
-    body_size = _body_size(lines)
-    has_bold = any(line.bold for line in lines)
+    """Group lines under their program titles, remembering the audience heading each falls under.
+    OutlineError when no audience heading is found, a section-level heading names no audience, an
+    audience heading has no program under it, or a line after the first heading is set apart like a
+    heading but in neither the headings' nor the titles' style."""
+    body = layout.body_style(lines)
+    pitch = line_pitch(lines)
+    lines = layout.normalize_fields(lines, body)
+    entries = _audience_level(list(_outline(lines, body, pitch)))
+    sections = [(i, line) for i, (kind, line, _) in enumerate(entries) if kind == "section"]
+    if not sections:
+        raise OutlineError(f"no audience heading was found (expected headings such as {layout.AUDIENCES})")
+    section_keys = {_level_key(line) for _, line in sections}
+    first = sections[0][0]
+    titles = [
+        line
+        for kind, line, _ in entries[first:]
+        if kind == "candidate" and _level_key(line) not in section_keys
+    ]
+    title_style = Counter(layout.style(line) for line in titles).most_common(1)[0][0] if titles else None
+    has_titles = title_style is not None
     category: Category | None = None
+    heading = ""
     block: Block | None = None
-    for line in _merge_wrapped_headings(lines, body_size):
-        if _is_heading(line, body_size):
-            category = _category_for(line.text) or category
+    found_in_section = 0
+    for index, (kind, line, pages) in enumerate(entries):
+        if index < first:
+            continue  # the document's own title and notes come before the first heading
+        if kind == "section" or (kind == "candidate" and _level_key(line) in section_keys):
+            if category is not None and not found_in_section:
+                raise OutlineError(f"no program title was found under the heading “{heading}”")
+            category = layout.category_for(layout.heading_text(line.text))
+            if category is None:
+                raise OutlineError(
+                    f"the heading “{line.text}” names none of the three audiences ({layout.AUDIENCES})"
+                )
+            heading, found_in_section = line.text, 0
             if block:
                 yield block
             block = None
             continue
-        if category is None:
-            continue  # the document's own title and notes come before the first heading
-        if _is_title(line, body_size, has_bold):
-            if block and block.lines == [] and block.title:  # a title that wrapped onto a second line
-                block.title = f"{block.title} {line.text}"
-                if line.page not in block.pages:
-                    block.pages.append(line.page)
-                continue
+        if has_titles:
+            is_title = kind == "candidate" and layout.style(line) == title_style
+            if kind == "candidate" and not is_title and _looks_like_heading(line):
+                # a title in a style of its own would otherwise vanish into the program before it
+                raise OutlineError(
+                    f"the line “{line.text}” is set apart like a heading, but neither like the audience "
+                    "headings nor like the program titles"
+                )
+        else:
+            is_title = _is_bullet_title(line)
+        if is_title:
             if block:
                 yield block
-            block = Block(title=_BULLET.sub("", line.text).strip(), category=category, pages=[line.page])
+            found_in_section += 1
+            block = Block(title=layout.title_text(line.text), category=category, pages=list(pages))
             continue
         if block is None or _SEPARATOR.match(line.text):
             continue  # a section's introduction, or a rule between entries
         block.lines.append(line)
         if line.page not in block.pages:
             block.pages.append(line.page)
+    if category is not None and not found_in_section:
+        raise OutlineError(f"no program title was found under the heading “{heading}”")
     if block:
         yield block
 
 
-def _body_size(lines: list[Line]) -> float:
-    sizes = [line.size for line in lines if not line.bold] or [line.size for line in lines] or [10.0]
-    return median(sizes)
+def _audience_level(entries: list[tuple[str, Line, list[int]]]) -> list[tuple[str, Line, list[int]]]:
+    """Keep as audience headings only those at the level (style and numbering) the audience wordings are
+    mostly printed at: a program title that happens to say "moving to Japan" stays a title."""
+    wording: Counter[tuple[layout.Style, str]] = Counter()
+    other: Counter[tuple[layout.Style, str]] = Counter()
+    for kind, line, _ in entries:
+        if kind != "body":
+            (wording if kind == "section" else other)[_level_key(line)] += 1
+    return [
+        (
+            "candidate"
+            if kind == "section" and wording[_level_key(line)] < other[_level_key(line)]
+            else kind,
+            line,
+            pages,
+        )
+        for kind, line, pages in entries
+    ]
 
 
-def _is_heading(line: Line, body_size: float) -> bool:
-    text = line.text.strip()
-    return text.startswith("[") and text.endswith("]") and (line.bold or line.size > body_size)
+def _level_key(line: Line) -> tuple[layout.Style, str]:
+    return layout.style(line), layout.marker_kind(line.text)
 
 
-def _is_title(line: Line, body_size: float, has_bold: bool) -> bool:
-    if has_bold:
-        return line.bold and line.size <= body_size * 1.15
-    # A rendering without bold fonts: a short bulleted line that is not a sentence.
-    return bool(_BULLET.match(line.text)) and len(line.text) < 140 and not _TERMINAL.search(line.text)
-
-
-def _merge_wrapped_headings(lines: list[Line], body_size: float) -> Iterator[Line]:
-    """A bracketed heading that wrapped onto two lines is read as one line."""
+def _outline(lines: list[Line], body: layout.Style, pitch: float) -> Iterator[tuple[str, Line, list[int]]]:
+    """(kind, line, pages): "section" for an audience heading, "candidate" for another line set apart from
+    the body (a title, or a heading naming no audience), "body" for the rest. A candidate that wrapped onto
+    further lines in its style is joined into one."""
     pending: Line | None = None
+    pages: list[int] = []
     for line in lines:
+        candidate = layout.is_candidate(line, body)
         if pending is not None:
-            merged = Line(
-                f"{pending.text} {line.text}",
-                pending.page,
-                pending.bold,
-                pending.size,
-                pending.top,
-                pending.gap_before,
-            )
-            if merged.text.endswith("]") or not (line.bold or line.size > body_size):
-                yield merged if merged.text.endswith("]") else pending
-                if not merged.text.endswith("]"):
-                    yield line
-                pending = None
-            else:
-                pending = merged
-            continue
-        if line.text.startswith("[") and not line.text.endswith("]") and (line.bold or line.size > body_size):
-            pending = line
-            continue
-        yield line
+            new_page = line.gap_before == float("inf")
+            if (
+                candidate
+                and layout.style(line) == layout.style(pending)
+                and (new_page or line.gap_before < max(pitch * 2.5, line.size * 0.8))
+                and _continues_heading(pending.text, line.text)
+                and not pending.text.rstrip().endswith(("]", "】"))
+            ):
+                pending = replace(pending, text=f"{pending.text} {line.text}")
+                if line.page not in pages:
+                    pages.append(line.page)
+                continue
+            yield (*_classified(pending), pages)
+            pending = None
+        if candidate:
+            pending, pages = line, [line.page]
+        else:
+            yield "body", line, [line.page]
     if pending is not None:
-        yield pending
+        yield (*_classified(pending), pages)
 
 
-def _category_for(heading: str) -> Category | None:
-    return next((category for pattern, category in _SECTION_CATEGORIES if pattern.search(heading)), None)
+def _continues_heading(heading: str, following: str) -> bool:
+    """Whether a line in a heading's style continues it: not when it starts its own numbering, or a
+    marker glyph other than the heading's (a title may wrap before " - Adopting …")."""
+    kind = layout.marker_kind(following)
+    return kind in ("", "bracket") or (kind.startswith("glyph") and kind != layout.marker_kind(heading))
+
+
+def _classified(line: Line) -> tuple[str, Line]:
+    """An audience heading is told by its wording, in any numbering, brackets or style."""
+    if layout.category_for(layout.heading_text(line.text)) is not None and len(line.text) < 200:
+        return "section", line
+    return "candidate", line
+
+
+def _looks_like_heading(line: Line) -> bool:
+    return len(line.text) < 150 and not _TERMINAL.search(line.text) and not _SEPARATOR.match(line.text)
+
+
+def _is_bullet_title(line: Line) -> bool:
+    """A rendering without any styled titles: a short bulleted line that is not a sentence."""
+    return bool(layout.BULLET.match(line.text)) and len(line.text) < 140 and not _TERMINAL.search(line.text)
 
 
 # -- paragraphs -------------------------------------------------------------------------------------
@@ -210,6 +273,7 @@ def paragraphs(lines: list[Line], pitch: float) -> list[Paragraph]:
         starts_new = (
             not result
             or marker is not None
+            or line.row_start
             or _is_label(text)
             or previous.endswith(":")
             or (bool(_URL.match(text)) and not _continues_address(previous.split()[-1], text.split()[0]))
@@ -222,6 +286,48 @@ def paragraphs(lines: list[Line], pitch: float) -> list[Paragraph]:
         else:
             result[-1].text = join_wrapped(previous, text)
     return result
+
+
+def attach_values(items: list[Paragraph]) -> list[Paragraph]:
+    """A label standing alone ("Website:", a table's label cell) takes the paragraph after it as its
+    value, except that a call label followed by a line and then another call label is a call header
+    with its sub-label ("2025 Call for Applications:" / "For the joint research program …" / "Deadline: …"),
+    which stays as printed."""
+    result: list[Paragraph] = []
+    index = 0
+    while index < len(items):
+        item = items[index]
+        following = items[index + 1] if index + 1 < len(items) else None
+        if (
+            item.marker is None
+            and following is not None
+            and _is_bare_label(item.text)
+            and not _is_label(following.text)
+        ):
+            after = items[index + 2] if index + 2 < len(items) else None
+            is_header = (
+                bool(_CALL_LABEL.match(item.text))
+                and after is not None
+                and bool(_CALL_LABEL.match(after.text))
+            )
+            if not is_header:
+                value = f"{following.marker or ''}{following.text}"
+                result.append(Paragraph(text=f"{item.text} {value}", marker=None))
+                index += 2
+                continue
+        result.append(item)
+        index += 1
+    return result
+
+
+def _is_bare_label(text: str) -> bool:
+    if not text.endswith(":"):
+        return False
+    if match := _CALL_LABEL.match(text):
+        return not match.group("value")
+    return bool(
+        _WEBSITE_LABEL.fullmatch(text) or _CONTACT_LABEL.fullmatch(text) or _NOTE_LABEL.fullmatch(text)
+    )
 
 
 def line_pitch(lines: list[Line]) -> float:
@@ -298,7 +404,7 @@ def _program_from_block(
     catalogue: Catalogue,
     origin: Provenance,
 ) -> Program:
-    parts = _read_paragraphs(paragraphs(block.lines, pitch))
+    parts = _read_paragraphs(attach_values(paragraphs(block.lines, pitch)))
     annotation_links = [uri for page in block.pages for uri in pdf.links.get(page, [])]
     website = _repair_url(parts.website, annotation_links) if parts.website else None
     links = _unique(_repair_url(url, annotation_links) for url in parts.links if url != website)
