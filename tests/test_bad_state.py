@@ -23,9 +23,10 @@ from test_pipeline import sources as sources  # fixture: the bundled PDF as the 
 
 HOLD_LOCK = """
 import sys, time
+from datetime import UTC, datetime
 from pathlib import Path
 from ingest.snapshot import SnapshotStore
-with SnapshotStore(Path(sys.argv[1])).locked():
+with SnapshotStore(Path(sys.argv[1])).locked(datetime.now(UTC)):
     print("locked", flush=True)
     time.sleep(60)
 """
@@ -57,8 +58,12 @@ def test_a_second_run_at_the_same_time_is_refused_and_a_killed_run_leaves_no_loc
     finally:
         os.kill(holder.pid, signal.SIGKILL)  # a run killed while holding the lock
         holder.wait()
+    capsys.readouterr()
     assert _run(sources, snapshots) == 0  # the operating system released it
+    assert "did not finish (it was killed or stopped)" in capsys.readouterr().err  # and it is said
     assert len(SnapshotStore(snapshots).names()) == 1
+    assert main(["health", "--snapshots", str(snapshots)]) == 0
+    assert "did not finish" in capsys.readouterr().out
 
 
 def _write_same_name(root: str) -> list[str]:

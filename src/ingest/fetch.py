@@ -59,9 +59,11 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 # 429 and the transient 5xx; 501 Not Implemented and 505 HTTP Version Not Supported never heal.
 RETRY_STATUSES = frozenset({429, *range(500, 600)} - {501, 505})
 CHUNK_BYTES = 64 * 1024
-UNREACHABLE_KINDS = frozenset(
-    {ErrorKind.DNS, ErrorKind.CONNECTION, ErrorKind.TLS}
-)  # the host itself is out of reach
+# The host itself is out of reach: its other pages are not tried in this run.
+UNREACHABLE_KINDS = frozenset({ErrorKind.DNS, ErrorKind.CONNECTION, ErrorKind.TLS})
+# A host that timed out this often in a run is treated as unreachable too: one slow page fails alone,
+# but a host that never answers would otherwise cost pages × tries × read timeout.
+TIMEOUTS_BEFORE_UNREACHABLE = 2
 # The resolver's definitive answers: the name has no address. Asking again a second later gets the same
 # answer, so these are not retried (a temporary failure, EAI_AGAIN, is).
 DEFINITIVE_RESOLVER_ERRORS = frozenset(
@@ -81,6 +83,12 @@ class FetchSettings(BaseModel):
     max_retry_after: float = Field(60, ge=0, description="Cap on a server's Retry-After wait, in seconds.")
     min_interval: float = Field(1.0, ge=0, description="Seconds between two requests to the same host.")
     max_bytes: int = Field(5_000_000, gt=0)
+    page_timeout: float = Field(
+        60, gt=0, description="Longest time for one answer, connection and whole body (a dripping server)."
+    )
+    run_timeout: float = Field(
+        1200, gt=0, description="Time budget of a run's fetching; pages not reached by then fail (timeout)."
+    )
     user_agent: str = DEFAULT_USER_AGENT
     respect_robots: bool = True
     rewrite_hosts: dict[str, str] = Field(
@@ -148,6 +156,8 @@ class Fetcher:
         # A host that could not be resolved or reached once in this run is not retried page after
         # page: offline, a run would otherwise spend the whole retry budget on every URL.
         self._unreachable: dict[str, FetchError] = {}
+        self._run_deadline = time.monotonic() + settings.run_timeout
+        self._timeouts: dict[str, int] = {}
 
     def __enter__(self) -> Self:
         return self
@@ -163,6 +173,12 @@ class Fetcher:
 
     def fetch(self, request: FetchRequest) -> FetchResult:
         """Fetch one page, following redirects; raise FetchError (with a `kind`) when it cannot."""
+        if time.monotonic() > self._run_deadline:
+            raise FetchError(
+                f"{request.url}: not tried, the run's time budget of {self._settings.run_timeout:g} s "
+                "for fetching was used up",
+                ErrorKind.TIMEOUT,
+            )
         host = _host_key(request.url)
         if host in self._unreachable:
             earlier = self._unreachable[host]
@@ -173,9 +189,16 @@ class Fetcher:
         try:
             return self._fetch(request)
         except FetchError as error:
-            if error.kind in UNREACHABLE_KINDS and _host_key(request.url) == host:
+            if _host_key(request.url) == host and self._out_of_reach(host, error):
                 self._unreachable.setdefault(host, error)
             raise
+
+    def _out_of_reach(self, host: str, error: FetchError) -> bool:
+        if error.kind is ErrorKind.TIMEOUT:
+            with self._hosts_lock:
+                self._timeouts[host] = self._timeouts.get(host, 0) + 1
+                return self._timeouts[host] >= TIMEOUTS_BEFORE_UNREACHABLE
+        return error.kind in UNREACHABLE_KINDS
 
     def _fetch(self, request: FetchRequest) -> FetchResult:
         allowed = request.allowed_domains or [_host_name(request.url)]
@@ -241,7 +264,7 @@ class Fetcher:
                 timeout=(self._settings.connect_timeout, self._settings.read_timeout),
             )
             with response:
-                return _read_reply(url, response, accept, max_bytes)
+                return _read_reply(url, response, accept, max_bytes, self._settings.page_timeout)
         except requests.RequestException as error:
             raise _connection_error(url, error, self._settings) from error
 
@@ -382,8 +405,8 @@ class _HostRewriter:
 
     def to_wire(self, url: str) -> str:
         parts = urlsplit(url)
-        netloc = parts.netloc.lower()
-        mirror = self._to_mirror.get(netloc) or self._to_mirror.get(parts.hostname or "")
+        netloc = _normal_netloc(parts.netloc)
+        mirror = self._to_mirror.get(netloc) or self._to_mirror.get((parts.hostname or "").rstrip("."))
         if mirror is None:
             return url
         return urlunsplit(("http", mirror, parts.path or "/", parts.query, ""))
@@ -405,7 +428,7 @@ def _make_session(settings: FetchSettings) -> requests.Session:
     retry = _PoliteRetry(
         total=settings.retries,
         connect=settings.retries,
-        read=settings.retries,
+        read=min(settings.retries, 1),  # a server silent for read_timeout is retried once, not every time
         status=settings.retries,
         redirect=False,  # redirects are followed (and checked) by Fetcher.fetch
         status_forcelist=RETRY_STATUSES,
@@ -434,7 +457,7 @@ def _request_headers(request: FetchRequest) -> dict[str, str]:
 
 
 def _read_reply(
-    url: str, response: requests.Response, accept: tuple[str, ...] | None, max_bytes: int
+    url: str, response: requests.Response, accept: tuple[str, ...] | None, max_bytes: int, page_timeout: float
 ) -> _Reply:
     status = response.status_code
     if status in REDIRECT_STATUSES and response.headers.get("Location"):
@@ -444,7 +467,16 @@ def _read_reply(
     if not 200 <= status < 300:
         raise _status_error(url, response)
     _check_content_type(url, response.headers.get("Content-Type"), accept)
-    return _Reply(status, response.headers, content=_read_capped(url, response, max_bytes))
+    return _Reply(status, response.headers, content=_read_capped(url, response, max_bytes, page_timeout))
+
+
+def _next_piece(response: requests.Response) -> bytes:
+    """Whatever the connection has next (one read, at most CHUNK_BYTES), decoded; b"" at the end.
+    One read at a time, so the page deadline is checked however slowly the bytes come."""
+    try:
+        return cast(bytes, response.raw.read1(CHUNK_BYTES, decode_content=True))
+    except (Urllib3HTTPError, OSError) as error:
+        raise requests.exceptions.ConnectionError(error) from error
 
 
 def _status_error(url: str, response: requests.Response) -> FetchError:
@@ -481,8 +513,10 @@ def _check_content_type(url: str, content_type: str | None, accept: tuple[str, .
         )
 
 
-def _read_capped(url: str, response: requests.Response, max_bytes: int) -> bytes:
-    """Stream the body, refusing it (before or while reading) once it exceeds `max_bytes`."""
+def _read_capped(url: str, response: requests.Response, max_bytes: int, page_timeout: float) -> bytes:
+    """Stream the body, refusing it (before or while reading) once it exceeds `max_bytes` or takes
+    longer than `page_timeout` (counted from the request: a server dripping a byte a second never
+    trips the read timeout, which bounds only the wait for the next bytes)."""
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(
@@ -490,7 +524,14 @@ def _read_capped(url: str, response: requests.Response, max_bytes: int) -> bytes
         )
     chunks: list[bytes] = []
     total = 0
-    for chunk in response.iter_content(chunk_size=CHUNK_BYTES):
+    deadline = time.monotonic() + max(0.0, page_timeout - response.elapsed.total_seconds())
+    while chunk := _next_piece(response):
+        if time.monotonic() > deadline:
+            raise FetchError(
+                f"{url}: the answer took longer than {page_timeout:g} s to arrive "
+                f"({total + len(chunk)} bytes so far); stopped reading",
+                ErrorKind.TIMEOUT,
+            )
         total += len(chunk)
         if total > max_bytes:
             raise FetchError(
@@ -615,8 +656,20 @@ def _host_name(url: str) -> str:
 
 
 def _host_key(url: str) -> str:
-    """What politeness is counted per: the host and port as the URL names them."""
-    return urlsplit(url).netloc.lower()
+    """What politeness is counted per: the host and port as the URL names them (normalized, so
+    `www.jst.go.jp.` and `WWW.JST.GO.JP` are the same host)."""
+    return _normal_netloc(urlsplit(url).netloc)
+
+
+def _normal_netloc(netloc: str) -> str:
+    """host[:port] lower-cased, without the trailing dot of a fully qualified name, in IDNA form."""
+    host, colon, port = netloc.lower().rpartition("@")[2].partition(":")
+    host = host.rstrip(".")
+    try:
+        host = host.encode("idna").decode("ascii") if host and not host.isascii() else host
+    except UnicodeError:
+        pass  # not a valid international name: left as given, and it will not resolve
+    return f"{host}{colon}{port}"
 
 
 def _within(host: str, domains: list[str]) -> bool:

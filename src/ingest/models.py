@@ -331,6 +331,10 @@ class Manifest(Record):
     sources: list[SourceResult]
     records_sha256: str
     programs: int
+    notes: list[PlainText] = Field(
+        default_factory=list,
+        description="What the run worked around (an unfinished run, a corrupt snapshot).",
+    )
 
 
 class Export(Record):

@@ -72,8 +72,10 @@ def run(
     declared = load_sources(sources_dir)
     settings = _fetch_settings(declared.fetch, rewrite_hosts)  # a bad setting stops the run before any work
     store = SnapshotStore(snapshots_dir)
-    with store.locked():  # one run at a time: two would both compare with the same previous snapshot
-        return _run_locked(declared, settings, sources_dir, store, now, progress, review)
+    # One run at a time: two would both compare with the same previous snapshot.
+    with store.locked(now) as unfinished:
+        outcome = _run_locked(declared, settings, sources_dir, store, now, progress, review, unfinished)
+    return outcome
 
 
 def _run_locked(
@@ -84,9 +86,14 @@ def _run_locked(
     now: datetime,
     progress: Progress | None,
     review: ReviewState | None,
+    unfinished: str | None,
 ) -> RunOutcome:
     previous, unreadable = store.latest_readable()
     notes = [f"{problem}: skipped, compared with the newest readable snapshot" for problem in unreadable]
+    if unfinished:
+        notes.append(
+            f"the run started at {unfinished} did not finish (it was killed or stopped); no snapshot of it"
+        )
     before = previous_by_source(store, previous)
     outcomes: list[SourceOutcome] = []
 
@@ -122,6 +129,7 @@ def _run_locked(
         sources=results,
         records_sha256=sha256_bytes(records_json(records).encode()),
         programs=len(records),
+        notes=notes,
     )
     title = f"Changes {previous.name if previous else '(first snapshot)'} → {manifest.snapshot}"
     report = changes_markdown(

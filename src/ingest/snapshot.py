@@ -49,6 +49,7 @@ REPORT = "report.md"
 CHECK_LOG = "check.log"
 RAW = "raw"
 LOCK = ".lock"  # held by the run writing to the folder
+RUNNING = ".running"  # when the current run started; left behind only by a run that was killed
 _NAME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z(?:-\d+)?$")
 _ABANDONED_AFTER = 3600  # seconds: an older .tmp-* folder belongs to a run that was killed
 ProgramList = TypeAdapter(list[Program])
@@ -203,9 +204,11 @@ class SnapshotStore:
 
     # -- writing ---------------------------------------------------------------------------------
     @contextmanager
-    def locked(self) -> Iterator[None]:
+    def locked(self, now: datetime) -> Iterator[str | None]:
         """Hold the snapshots folder for one run. The lock is the operating system's (fcntl), so a run
-        that is killed releases it by itself and never leaves a stale lock behind."""
+        that is killed releases it by itself and never leaves a stale lock behind. Yields when an
+        earlier run started that never finished (killed, or stopped by a time limit), else None:
+        its marker is still there."""
         with self._writing("take the run lock"):
             self.root.mkdir(parents=True, exist_ok=True)
             lock = FileLock(self.root / LOCK, timeout=0)
@@ -216,8 +219,16 @@ class SnapshotStore:
                     f"{self.root}: another `ingest run` is writing to this snapshots folder; "
                     "run again when it has finished"
                 ) from None
+        marker = self.root / RUNNING
         try:
-            yield
+            unfinished = marker.read_text(encoding="utf-8").strip() if marker.is_file() else None
+            with self._writing("mark the run as started"):
+                _write_atomically(marker, now.astimezone(UTC).isoformat(timespec="seconds").encode())
+            yield unfinished
+            marker.unlink(missing_ok=True)  # finished (an error that ends the run cleanly counts too)
+        except BaseException:
+            marker.unlink(missing_ok=True)
+            raise
         finally:
             lock.release()
 

@@ -285,6 +285,9 @@ def health_command(snapshots_dir: Path, threshold: int) -> int:
     store = SnapshotStore(snapshots_dir)
     latest_snapshot(store)
     click.echo(health_table(source_health(store)), nl=False)
+    latest = store.manifests()[-1:]
+    for note in latest[0].notes if latest else []:
+        click.echo(f"Note of the latest run: {note}")
     raised = alerts(store, threshold=threshold)
     click.echo("")
     click.echo("Alerts:" if raised else "No alerts: no source started failing or recovered in the latest run")
