@@ -77,7 +77,7 @@ class FetchSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     connect_timeout: float = Field(10, gt=0)
-    read_timeout: float = Field(30, gt=0, description="Longest wait for the next bytes, not the whole body.")
+    read_timeout: float = Field(20, gt=0, description="Longest wait for the next bytes, not the whole body.")
     retries: int = Field(3, ge=0, description="Retries after connection errors, timeouts, 429 and 5xx.")
     backoff_factor: float = Field(0.5, ge=0)
     max_retry_after: float = Field(60, ge=0, description="Cap on a server's Retry-After wait, in seconds.")
