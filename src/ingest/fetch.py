@@ -84,7 +84,7 @@ class FetchSettings(BaseModel):
     min_interval: float = Field(1.0, ge=0, description="Seconds between two requests to the same host.")
     max_bytes: int = Field(5_000_000, gt=0)
     page_timeout: float = Field(
-        60, gt=0, description="Longest time for one answer, connection and whole body (a dripping server)."
+        45, gt=0, description="Longest time for one answer, connection and whole body (a dripping server)."
     )
     run_timeout: float = Field(
         1200, gt=0, description="Time budget of a run's fetching; pages not reached by then fail (timeout)."
