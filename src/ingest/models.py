@@ -140,6 +140,10 @@ class Provenance(Record):
     last_verified: datetime | None = Field(
         None, description="When the source last gave this data successfully."
     )
+    unused_dates: list[PlainText] = Field(
+        default_factory=list,
+        description="Lines of the page that hold a date no call was read from: what the extractor may miss.",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -133,7 +133,12 @@ def _run_locked(
     )
     title = f"Changes {previous.name if previous else '(first snapshot)'} → {manifest.snapshot}"
     report = changes_markdown(
-        changes, title=title, sources=manifest.sources, review=review or ReviewState(), seen_at=now
+        changes,
+        title=title,
+        sources=manifest.sources,
+        review=review or ReviewState(),
+        seen_at=now,
+        records=records,
     )
     snapshot = store.write(
         manifest,

@@ -18,10 +18,11 @@ from bs4 import BeautifulSoup
 from ingest.errors import ErrorKind, ExtractError
 from ingest.extract.catalogue import load_catalogue
 from ingest.extract.decode import decode_html
+from ingest.extract.periods import find_moments
 from ingest.extract.sites import ROUTES, Route, generic
-from ingest.extract.soup import Draft, Page, main_content, unique
-from ingest.models import Program, Provenance, ProvenanceKind
-from ingest.normalize import clean_text, sha256_bytes
+from ingest.extract.soup import Draft, Page, main_content, unique, visible_text
+from ingest.models import CallPeriod, Program, Provenance, ProvenanceKind
+from ingest.normalize import canonical_text, clean_text, sha256_bytes
 
 
 @dataclass
@@ -71,9 +72,35 @@ def extract_html(
         extracted_at=fetched_at or datetime.now(UTC),
     )
     programs = [build_program(draft, page, provenance) for draft in result.drafts]
+    unused = unused_dates(page, [call for program in programs for call in program.calls])
+    for program in programs:
+        program.provenance[0].unused_dates = unused
     return HtmlExtraction(
         programs=programs, extractor=name, fell_back=fell_back, missing=unique(result.missing)
     )
+
+
+# A change-log entry ("令和7年3月24日…を延長しました。", "June 11, 2024: This call … has been closed",
+# "(Last updated …)") dates the page's own edit, not a call: it is not an unused date.
+_CHANGE_LOG = re.compile(
+    r"(?:追加|更新|掲載|公開|延長|変更|削除|修正|掲示)(?:しました|いたしました|しています)|更新履歴|更新日|掲載日"
+    r"|\b(?:last\s+updated|updated|update details|added|posted|published|uploaded|has been closed)\b",
+    re.IGNORECASE,
+)
+
+
+def unused_dates(page: Page, calls: list[CallPeriod]) -> list[str]:
+    """The lines of the page's main text that hold a full date no call was read from: a reviewer sees
+    when an extractor is blind to something (a new call, a moved deadline in a table it ignores)."""
+    used = [canonical_text(text) for call in calls for text in (call.raw, call.label or "") if text]
+    found: list[str] = []
+    for line in visible_text(page.main).splitlines():
+        if _CHANGE_LOG.search(line) or not find_moments(line):
+            continue
+        key = canonical_text(line)
+        if not any(key in text or text in key for text in used):
+            found.append(line)
+    return unique(found)
 
 
 def _route(url: str) -> Route | None:

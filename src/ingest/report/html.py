@@ -130,6 +130,7 @@ class DeadlineView:
     contact: Link | None
     contact_label: str
     stale: bool
+    warnings: list[str]  # what the date parser did not understand (an unknown zone, a weekday mismatch)
 
 
 # -- rendering -------------------------------------------------------------------------------------
@@ -450,6 +451,7 @@ def upcoming_deadlines(records: Iterable[Program], *, today: date) -> list[Deadl
                     contact=contact_link(program.contacts[0]) if program.contacts else None,
                     contact_label=(program.contacts[0].label or "") if program.contacts else "",
                     stale=any(entry.stale for entry in program.provenance),
+                    warnings=list(call.warnings),
                 )
             )
     return sorted(rows, key=lambda row: (row.closes, row.program.lower()))

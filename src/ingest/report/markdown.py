@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from ingest.models import Change, Evidence, SourceResult, SourceStatus
+from ingest.models import Change, Evidence, Program, SourceResult, SourceStatus
 from ingest.report.escape import markdown_text
 from ingest.report.values import value_text
 from ingest.report.wording import describe
@@ -30,9 +30,10 @@ def changes_markdown(
     review: ReviewState,
     sources: Sequence[SourceResult] = (),
     seen_at: datetime | None = None,
+    records: Sequence[Program] = (),
 ) -> str:
     """The whole report; `seen_at` (when the changes were found) decides which expectations still
-    covered them."""
+    covered them; `records` (the run's) give the dates their pages hold that no call was read from."""
     status = {change.id: review.status(change, seen_at) for change in changes}
     waiting = [c for c in changes if status[c.id] is ReviewStatus.PENDING]
     settled = [c for c in changes if status[c.id] in (ReviewStatus.REVIEWED, ReviewStatus.EXPECTED)]
@@ -57,6 +58,7 @@ def changes_markdown(
     if other:
         lines += ["", "## Wording only (not for review)", ""]
         lines += [_line(change) for change in _by_program(other)]
+    lines += _unattributed_dates(records)
     failed = [s for s in sources if s.status == SourceStatus.FAILED]
     if failed:
         lines += ["", "<details><summary>", ""]
@@ -65,6 +67,31 @@ def changes_markdown(
         lines += [f"- `{s.id}` ({s.error_kind}): {markdown_text(s.error or '')}" for s in failed]
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
+
+
+def _unattributed_dates(records: Sequence[Program]) -> list[str]:
+    """Per page read this run, how many of its dated lines no call came from (folded)."""
+    pages: dict[tuple[str, str], list[str]] = {}
+    for record in records:
+        for entry in record.provenance:
+            if entry.unused_dates and entry.url and not entry.stale:
+                pages.setdefault((entry.source, entry.url), list(entry.unused_dates))
+    if not pages:
+        return []
+    lines = ["", "<details><summary>", ""]
+    lines += [
+        f"Dates on {len(pages)} page(s) not attributed to a call: check what the extractor may miss",
+        "",
+    ]
+    lines += ["</summary>", ""]
+    for (source, url), found in sorted(pages.items()):
+        shown = "; ".join(f"`{value_text(line, 120).replace('`', chr(39))}`" for line in found[:3])
+        more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+        lines.append(
+            f"- `{source}` {markdown_text(url)}: {len(found)} date(s) on this page were not attributed "
+            f"to a call: {shown}{more}"
+        )
+    return [*lines, "", "</details>"]
 
 
 def _severity_summary(waiting: Sequence[Change]) -> str:
