@@ -261,3 +261,16 @@ def test_a_missing_document_on_the_first_run_says_no_earlier_data_was_kept(
     )
     assert "no earlier data was there to keep for reference-pdf." in captured.out
     assert "last good data is kept" not in captured.out
+
+
+def test_check_validates_and_lists_what_a_run_would_read_without_writing(
+    sources: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snapshots = tmp_path / "snapshots"
+    assert run_cli("check", "--sources", str(sources), "--snapshots", str(snapshots)) == 0
+    out = capsys.readouterr().out
+    assert f"reference-pdf: read {sources / REFERENCE.name}" in out and "latest snapshot: none yet" in out
+    assert not snapshots.exists()  # nothing written
+    (sources / "sources.toml").write_text("[[source]]\nid = 'x'\nkind = 'pdf'\n")
+    assert run_cli("check", "--sources", str(sources), "--snapshots", str(snapshots)) == 2
+    assert "sources.toml: source.0.pdf.path: Field required" in capsys.readouterr().err

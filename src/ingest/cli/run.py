@@ -198,3 +198,35 @@ def reextract(
         title = f"Extractor-induced changes (replay of {', '.join(names)})"
         click.echo(changes_markdown(found, title=title, review=ReviewState()), nl=False)
     return EXIT_REVIEW if exit_code and found else EXIT_OK
+
+
+@cli.command()
+@sources_option
+@snapshots_option
+@ledger_option
+def check(sources_dir: Path, snapshots_dir: Path, ledger_path: Path) -> int:
+    """Validate sources.toml and the review ledger and list what a run would read; writes nothing."""
+    from ingest.sources import HtmlSource, PdfSource, load_sources
+
+    declared = load_sources(sources_dir)  # a ConfigError names the file and the first problem
+    state = review_state(ledger_path)  # warns about every unreadable ledger line
+    for source in declared.source:
+        if isinstance(source, PdfSource):
+            present = (
+                "" if (sources_dir / source.path).is_file() else "  (MISSING: the run will fail this source)"
+            )
+            click.echo(f"{source.id}: read {sources_dir / source.path}{present}")
+        elif isinstance(source, HtmlSource):
+            follows = "; ".join(rule.pattern for rule in source.follow)
+            click.echo(
+                f"{source.id}: fetch {source.url}" + (f", then links matching {follows}" if follows else "")
+            )
+    store = SnapshotStore(snapshots_dir)
+    latest = store.names()[-1] if store.names() else "none yet"
+    problems = f", {len(state.problems)} unreadable ledger line(s)" if state.problems else ""
+    click.echo(
+        f"{len(declared.source)} source(s) declared; latest snapshot: {latest}; "
+        f"fetch budget {declared.fetch.run_timeout:g} s, PDF limits {declared.extract.memory_mb} MB / "
+        f"{declared.extract.cpu_seconds} s CPU{problems}."
+    )
+    return EXIT_OK
