@@ -1,0 +1,89 @@
+"""The sites' own change logs: dated entries read into `declared_updates`, a declared close sets the
+call's status, and the entries never show as changes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ingest.diff import diff_programs
+from ingest.extract.html import extract_html
+
+AMED_KOUBO = """<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">
+<title>令和8年度「国際共同研究推進事業」に係る公募について | 日本医療研究開発機構</title></head><body>
+<div id="contents"><div id="main">
+<p class="date">掲載日：2026年4月1日</p>
+<h1 class="title">令和8年度「国際共同研究推進事業」に係る公募について</h1>
+<h2>更新履歴</h2>
+<ul class="changeLog">
+  <li>令和８年５月８日資料欄に「よくある質問（FAQ）」を追加しました。</li>
+  <li>令和8年4月1日 公募を開始しました。</li>
+</ul>
+<h2>基本情報</h2>
+<table class="basicInfo">
+  <tr><th>公募の段階</th><td>公募</td></tr>
+  <tr><th>公募締め切り</th><td><p>令和8年5月20日(水) 正午【厳守】</p></td></tr>
+  <tr><th>お問い合わせ先</th><td><p>E-mail: kokusai"AT"amed.go.jp</p></td></tr>
+</table>
+<h2>資料</h2>
+<ul><li><a href="/content/000300001.pdf">公募要領（PDF：1.0MB）</a>［令和8年4月15日修正］</li></ul>
+</div></div></body></html>"""
+AMED_URL = "https://www.amed.go.jp/koubo/26/01/2601B_00042.html"
+
+ASPIRE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>FY2024 Call for Japan based researchers | ASPIRE | JST</title></head><body>
+<main id="main">
+<h1>FY2024 Call for Japan based researchers (ASPIRE for Top Scientists)</h1>
+<p class="updated">(Last updated June 11, 2024)</p>
+<h2>Update details</h2>
+<ul class="updates">
+  <li>June 11, 2024: This call for proposals has been closed.</li>
+  <li>March 4, 2024:<ul><li>The call for proposals has been opened.</li></ul></li>
+</ul>
+<p>March 2024</p>
+<h2>Schedule</h2>
+<table><tr><th>Call for proposals period</th>
+<td>Monday, March 4, 2024 &ndash; Tuesday, June 11, 2024 12:00 noon (JST)</td></tr></table>
+<h2>Contact</h2><p><a href="mailto:aspire@jst.go.jp">aspire@jst.go.jp</a></p>
+</main></body></html>"""
+ASPIRE_URL = "https://www.jst.go.jp/aspire/en/program_e/announce_e/announce_aspire2024_e.html"
+
+
+def test_amed_change_log_with_the_date_glued_to_the_text() -> None:
+    [record] = extract_html(AMED_KOUBO, url=AMED_URL).programs
+    entries = [(u.date, u.text, u.url) for u in record.declared_updates]
+    assert entries == [
+        (date(2026, 5, 8), "資料欄に「よくある質問(FAQ)」を追加しました。", AMED_URL),
+        (date(2026, 4, 15), "公募要領(PDF:1.0MB)", AMED_URL),  # the revision note beside a document link
+        (date(2026, 4, 1), "公募を開始しました。", AMED_URL),
+    ]
+    assert record.calls[0].status == "dated"  # an opening is not a close
+
+
+def test_aspire_update_details_and_last_updated_and_a_declared_close() -> None:
+    [record] = extract_html(ASPIRE, url=ASPIRE_URL).programs
+    entries = [(u.date, u.text) for u in record.declared_updates]
+    assert entries == [
+        (date(2024, 6, 11), "This call for proposals has been closed."),
+        (date(2024, 6, 11), "Last updated"),
+        (date(2024, 3, 4), "The call for proposals has been opened."),
+    ]  # "March 2024" under the list is no entry: an entry needs a full date
+    assert [call.status for call in record.calls] == ["closed"]
+
+
+def test_a_japanese_declared_close_sets_the_status() -> None:
+    page = AMED_KOUBO.replace(
+        "<li>令和８年５月８日", "<li>令和8年5月20日公募を締め切りました。</li><li>令和８年５月８日"
+    )
+    [record] = extract_html(page, url=AMED_URL).programs
+    assert record.declared_updates[0].text == "公募を締め切りました。"
+    assert [call.status for call in record.calls] == ["closed"]
+
+
+def test_declared_updates_are_never_a_change() -> None:
+    [old] = extract_html(AMED_KOUBO, url=AMED_URL).programs
+    page = AMED_KOUBO.replace(
+        "<li>令和８年５月８日", "<li>令和8年5月9日様式を差し替えました。</li><li>令和８年５月８日"
+    )
+    [new] = extract_html(page, url=AMED_URL).programs
+    assert len(new.declared_updates) == len(old.declared_updates) + 1
+    assert diff_programs([old], [new]) == []
