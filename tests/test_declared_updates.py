@@ -3,10 +3,19 @@ call's status, and the entries never show as changes."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
 
-from ingest.diff import diff_programs
+import pytest
+
+from ingest import pipeline
+from ingest.cli import main
+from ingest.declared import NOT_ANNOUNCED
+from ingest.diff import change_id, diff_programs
 from ingest.extract.html import extract_html
+from ingest.pipeline import RunOutcome
+from ingest.snapshot import SnapshotStore
+from site_server import Fault, SiteState, serve_sites
 
 AMED_KOUBO = """<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">
 <title>令和8年度「国際共同研究推進事業」に係る公募について | 日本医療研究開発機構</title></head><body>
@@ -87,3 +96,91 @@ def test_declared_updates_are_never_a_change() -> None:
     [new] = extract_html(page, url=AMED_URL).programs
     assert len(new.declared_updates) == len(old.declared_updates) + 1
     assert diff_programs([old], [new]) == []
+
+
+# -- end to end: the change logs reconciled with the changes, run by run ----------------------------
+
+SOURCES = """[fetch]
+min_interval = 0
+retries = 0
+connect_timeout = 2
+read_timeout = 2
+
+[[source]]
+id = "amed-koubo"
+kind = "html"
+url = "https://www.amed.go.jp/koubo/26/01/2601B_00042.html"
+allowed_domains = ["amed.go.jp"]
+programs = ["e-asia-jrp"]
+
+[[source]]
+id = "jst-aspire-call"
+kind = "html"
+url = "https://www.jst.go.jp/aspire/en/program_e/announce_e/announce_aspire2024_e.html"
+allowed_domains = ["jst.go.jp"]
+programs = ["aspire-jst"]
+"""
+AMED_PATH = "/koubo/26/01/2601B_00042.html"
+ASPIRE_PATH = "/aspire/en/program_e/announce_e/announce_aspire2024_e.html"
+
+
+def _serve(state: SiteState, amed: str, aspire: str) -> None:
+    state.faults[("www.amed.go.jp", AMED_PATH)] = Fault(body=amed.encode())
+    state.faults[("www.jst.go.jp", ASPIRE_PATH)] = Fault(body=aspire.encode())
+
+
+def test_a_declared_update_not_detected_and_a_silent_edit_are_both_flagged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sources, snapshots = tmp_path / "sources", tmp_path / "snapshots"
+    sources.mkdir()
+    (sources / "sources.toml").write_text(SOURCES)
+    aspire_open = ASPIRE.replace("<li>June 11, 2024: This call for proposals has been closed.</li>", "")
+    aspire_open = aspire_open.replace("(Last updated June 11, 2024)", "(Last updated March 4, 2024)")
+    with serve_sites() as (state, mirrors):
+
+        def run_at(day: str) -> RunOutcome:
+            return pipeline.run(
+                sources, snapshots, now=datetime.fromisoformat(f"{day}T01:00:00+00:00"), rewrite_hosts=mirrors
+            )
+
+        _serve(state, AMED_KOUBO, aspire_open)
+        first = run_at("2024-05-01")
+        assert first.snapshot is not None and not first.undetected
+        # The AMED page announces a new document and nothing else changes on it; the ASPIRE page moves
+        # its deadline without a word in its change log.
+        amed_v2 = AMED_KOUBO.replace(
+            "<li>令和８年５月８日",
+            "<li>令和8年5月9日資料欄に「提案書様式」を追加しました。</li><li>令和８年５月８日",
+        )
+        aspire_silent = aspire_open.replace("Tuesday, June 11, 2024 12:00", "Tuesday, June 18, 2024 12:00")
+        _serve(state, amed_v2, aspire_silent)
+        second = run_at("2024-05-10")
+        assert second.snapshot is not None
+        assert [(u.program, u.date, u.text, u.url) for u in second.undetected] == [
+            ("e-asia-jrp", date(2026, 5, 9), "資料欄に「提案書様式」を追加しました。", AMED_URL)
+        ]
+        [moved] = [c for c in second.changes if c.field.endswith(".closes")]
+        assert moved.program == "aspire-jst" and NOT_ANNOUNCED in moved.detail
+        report = second.snapshot.report_path.read_text()
+        assert "## Declared by the site, not detected by ingest: 1 to check by hand" in report
+        assert "the site declares an update that ingest did not detect: 9 May 2026" in report
+        assert f"({NOT_ANNOUNCED})" in report
+        stored = SnapshotStore(snapshots).undetected(second.snapshot.name)
+        assert stored == second.undetected
+        assert main(["review", "--snapshots", str(snapshots), "--ledger", str(tmp_path / "ledger.tsv")]) == 0
+        listing = capsys.readouterr().out
+        assert "the sites declare 1 update(s) ingest did not detect" in listing
+        assert "e-asia-jrp  the site declares an update that ingest did not detect: 9 May 2026" in listing
+        assert NOT_ANNOUNCED in listing
+
+        # The call closes, and the change log says so: the status change is announced, and nothing is
+        # declared that was not detected.
+        _serve(state, amed_v2, ASPIRE.replace("Tuesday, June 11, 2024 12:00", "Tuesday, June 18, 2024 12:00"))
+        third = run_at("2024-06-12")
+        assert not third.undetected
+        [closed] = [c for c in third.changes if c.field.endswith(".status")]
+        assert (closed.old, closed.new) == ("dated", "closed")
+        assert NOT_ANNOUNCED not in closed.detail
+        # Ids hash program, field and values only: the note does not change them.
+        assert moved.id == change_id(moved.program, moved.field, moved.old, moved.new)
