@@ -5,7 +5,8 @@ updated …)") is the site's account of its edits. It is never diffed; each run 
 changes found against the previous snapshot, reading only the two record sets and those changes:
 
 - an entry new since the previous snapshot (dated on or after its day in Japan time, or appearing on a
-  page whose log the previous snapshot already read) on a page where no change was found is an
+  page whose log the previous snapshot already read) on a page where no change was found (for any
+  program the page describes) is an
   `UndetectedUpdate`: the site declares an update that ingest did not detect (an extraction blind
   spot, or a change inside an attachment). They are stored with the snapshot and listed in the report
   and by `ingest review`, to be checked by hand.
@@ -44,9 +45,10 @@ def reconcile(
         old = before.get(program.id)
         if old is not None:
             fresh[program.id] = _new_entries(old, program, since)
-    by_program: dict[str, list[Change]] = {}
-    for change in changes:
-        by_program.setdefault(change.program, []).append(change)
+    # The pages on which something changed, for any program: a page shared by several programs (JST's
+    # call page for CREST and PRESTO) announces one program's change to all of them.
+    changed_pages = {url for change in changes for url in _evidence_urls(change)}
+    unlocated = {change.program for change in changes if not _evidence_urls(change)}
     marked = [_marked(change, fresh.get(change.program, [])) for change in changes]
     undetected = [
         UndetectedUpdate(
@@ -54,7 +56,7 @@ def reconcile(
         )
         for program in sorted(records, key=lambda p: p.id)
         for entry in fresh.get(program.id, [])
-        if not any(_on_page(change, entry.url) for change in by_program.get(program.id, []))
+        if entry.url not in changed_pages and program.id not in unlocated
     ]
     return marked, undetected
 
@@ -78,12 +80,6 @@ def _new_entries(old: Program, new: Program, since: date) -> list[DeclaredUpdate
 
 def _evidence_urls(change: Change) -> set[str]:
     return {e.url for e in [*change.old_evidence, *change.new_evidence] if e.url}
-
-
-def _on_page(change: Change, url: str | None) -> bool:
-    """Whether a change was found on the page `url` (a change that names no page may be on any)."""
-    urls = _evidence_urls(change)
-    return not urls or url in urls
 
 
 def _marked(change: Change, fresh: list[DeclaredUpdate]) -> Change:
