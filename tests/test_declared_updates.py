@@ -176,6 +176,13 @@ def test_a_declared_update_not_detected_and_a_silent_edit_are_both_flagged(
         assert "the sites declare 1 update(s) ingest did not detect" in listing
         assert "e-asia-jrp  the site declares an update that ingest did not detect: 9 May 2026" in listing
         assert NOT_ANNOUNCED in listing
+        html = tmp_path / "report.html"
+        assert first.snapshot is not None
+        names = [first.snapshot.name, second.snapshot.name]
+        assert main(["report", *names, "--snapshots", str(snapshots), "--output", str(html)]) == 0
+        page = html.read_text()
+        assert "Declared by the site, not detected by ingest" in page
+        assert "資料欄に「提案書様式」を追加しました。" in page and "not announced by the site" in page
 
         # The call closes, and the change log says so: the status change is announced, and nothing is
         # declared that was not detected.
