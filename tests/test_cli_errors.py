@@ -222,6 +222,7 @@ def test_the_init_registers_every_command() -> None:
     assert set(ingest.cli.cli.commands) == {
         "calendar",
         "changes",
+        "check",
         "diff",
         "export",
         "extract",

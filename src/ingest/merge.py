@@ -41,6 +41,8 @@ def merge_group(records: list[Program]) -> Program:
     updates["calls"] = _merge_calls(ordered)
     updates["conflicts"] = _conflicts(ordered)
     updates["provenance"] = [p for r in ordered for p in r.provenance]
+    declared = {(u.date, u.text, u.url): u for r in ordered for u in r.declared_updates}
+    updates["declared_updates"] = sorted(declared.values(), key=lambda u: (u.date, u.text), reverse=True)
     return first.model_copy(update=updates)
 
 

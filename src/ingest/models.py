@@ -37,6 +37,7 @@ def _require_aware(value: date | datetime | None) -> date | datetime | None:
     return value
 
 
+Day = date  # a field named `date` would shadow the type inside its class
 Moment = Annotated[date | datetime | None, BeforeValidator(_parse_moment)]
 CleanText = Annotated[str, BeforeValidator(lambda v: clean_text(v) if isinstance(v, str) else v)]
 # Text kept as given (URLs, error messages) but never with control characters: scraped or
@@ -162,6 +163,15 @@ class Conflict(Record):
     values: dict[str, Any] = Field(description="Source id → the value that source gives.")
 
 
+class DeclaredUpdate(Record):
+    """A dated entry of a page's own change log (更新履歴, "Update details", "[Updated May 28, 2025]",
+    "(Last updated 13 May 2025)"): what the site says it changed, and on which page."""
+
+    date: Day = Field(description="The entry's date as printed (Japan time), ISO 8601.")
+    text: CleanText = Field(description="What the site says it changed, as printed.")
+    url: PlainText | None = Field(None, description="The page that carries the entry.")
+
+
 class Program(Record):
     """One funding program, identified by a stable id that survives wording and website changes."""
 
@@ -182,6 +192,9 @@ class Program(Record):
     calls: list[CallPeriod] = Field(default_factory=list)
     conflicts: list[Conflict] = Field(default_factory=list)
     provenance: list[Provenance] = Field(default_factory=list)
+    declared_updates: list[DeclaredUpdate] = Field(
+        default_factory=list, description="The dated entries of its pages' own change logs."
+    )
 
     @field_validator("provenance")
     @classmethod
@@ -191,8 +204,10 @@ class Program(Record):
         return value
 
 
-# Fields that describe the extraction rather than the program: never part of a diff.
-VOLATILE_FIELDS = frozenset({"provenance"})
+# Fields that describe the extraction rather than the program: never part of a diff. A page's change
+# log is the site's own account of its edits: it is reconciled with the changes (ingest.declared),
+# never reported as a change itself.
+VOLATILE_FIELDS = frozenset({"provenance", "declared_updates"})
 
 
 class ChangeCategory(StrEnum):
@@ -267,6 +282,17 @@ def path_from_field(field: str) -> list[str | int]:
     if top == "conflicts":
         return [top, rest] if rest else [top]
     return [top, *([key] if key is not None else []), *(rest.split(".") if rest else [])]
+
+
+class UndetectedUpdate(Record):
+    """A change-log entry new since the previous snapshot on a page where ingest found no change: an
+    extraction blind spot, or a change inside an attachment. Stored with the run, checked by hand."""
+
+    program: str
+    program_name: PlainText = ""
+    date: Day
+    text: CleanText
+    url: PlainText | None = None
 
 
 class SourceStatus(StrEnum):

@@ -16,13 +16,14 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ingest import __version__
+from ingest.declared import reconcile
 from ingest.diff import diff_programs
 from ingest.errors import ConfigError, EmptyExtractError, ErrorKind, ExtractError, IngestError
 from ingest.extract import extractor_fingerprint
 from ingest.fetch import Fetcher, FetchSettings
 from ingest.isolation import ExtractLimits, extract_pdf_limited
 from ingest.merge import merge_records
-from ingest.models import Change, Manifest, Program, SourceResult, SourceStatus
+from ingest.models import Change, Manifest, Program, SourceResult, SourceStatus, UndetectedUpdate
 from ingest.normalize import sha256_bytes
 from ingest.report.markdown import changes_markdown
 from ingest.review import ReviewState
@@ -48,6 +49,7 @@ class RunOutcome:
     changes: list[Change]
     sources: list[SourceResult]
     notes: list[str] = field(default_factory=list)  # what the run worked around (an unreadable snapshot)
+    undetected: list[UndetectedUpdate] = field(default_factory=list)  # declared by a site, not found
 
     @property
     def failed_sources(self) -> list[SourceResult]:
@@ -116,8 +118,16 @@ def _run_locked(
                 finished(SourceOutcome(result=result, records=records))
     records = merge_records([record for outcome in outcomes for record in outcome.records])
     changes = diff_programs(previous.records, records) if previous else []
+    undetected: list[UndetectedUpdate] = []
+    if previous is not None:  # the sites' own change logs against what was found
+        changes, undetected = reconcile(previous.records, previous.manifest.created_at, records, changes)
     results = [outcome.result for outcome in outcomes]
-    if previous is not None and not changes and _same_content(results, previous.manifest.sources):
+    if (
+        previous is not None
+        and not changes
+        and not undetected
+        and _same_content(results, previous.manifest.sources)
+    ):
         store.log_check(now, f"unchanged since {previous.name}: {len(results)} sources, content hashes equal")
         return RunOutcome(snapshot=None, previous=previous, changes=[], sources=results, notes=notes)
     manifest = Manifest(
@@ -139,6 +149,7 @@ def _run_locked(
         review=review or ReviewState(),
         seen_at=now,
         records=records,
+        undetected=undetected,
     )
     snapshot = store.write(
         manifest,
@@ -146,9 +157,17 @@ def _run_locked(
         by_source={outcome.result.id: outcome.records for outcome in outcomes},
         changes=changes,
         report=report,
+        undetected=undetected,
     )
     store.log_check(now, f"wrote {snapshot.name}: {len(changes)} change(s)")
-    return RunOutcome(snapshot=snapshot, previous=previous, changes=changes, sources=results, notes=notes)
+    return RunOutcome(
+        snapshot=snapshot,
+        previous=previous,
+        changes=changes,
+        sources=results,
+        notes=notes,
+        undetected=undetected,
+    )
 
 
 def _fetch_settings(declared: FetchSettings, rewrite_hosts: dict[str, str] | None) -> FetchSettings:

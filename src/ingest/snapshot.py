@@ -10,6 +10,7 @@ files is here, and no other module opens one. Layout:
         extracted.json                   each source's records before merging (for carry-forward)
         changes.json                     the changes against the previous snapshot, with severities
         report.md                        those changes for people (the pull request's body)
+        undetected.json                  updates the sites declare that no change accounts for
     check.log                        one line per run, also for runs that wrote no snapshot
     .tmp-*/                          a snapshot being written (invisible to readers)
 
@@ -38,7 +39,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from ingest.bulk import no_cycle_collection
 from ingest.errors import SnapshotError
-from ingest.models import Change, Manifest, Program
+from ingest.models import Change, Manifest, Program, UndetectedUpdate
 from ingest.normalize import canonical_json, sha256_bytes
 
 MANIFEST = "manifest.json"
@@ -46,6 +47,7 @@ RECORDS = "records.json"
 BY_SOURCE = "extracted.json"
 CHANGES = "changes.json"
 REPORT = "report.md"
+UNDETECTED = "undetected.json"
 CHECK_LOG = "check.log"
 RAW = "raw"
 LOCK = ".lock"  # held by the run writing to the folder
@@ -54,6 +56,7 @@ _NAME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z(?:-\d+)?$")
 _ABANDONED_AFTER = 3600  # seconds: an older .tmp-* folder belongs to a run that was killed
 ProgramList = TypeAdapter(list[Program])
 ChangeList = TypeAdapter(list[Change])
+UndetectedList = TypeAdapter(list[UndetectedUpdate])
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,19 @@ class SnapshotStore:
             raise SnapshotError(f"{path}: not a changes file ({error})") from None
         except ValidationError as error:
             raise SnapshotError(f"{path}: invalid changes file ({error.error_count()} errors)") from None
+
+    def undetected(self, name: str) -> list[UndetectedUpdate]:
+        """The updates a run found declared by the sites and not detected ([] for a snapshot written
+        before they were stored, or with none)."""
+        path = self.root / name / UNDETECTED
+        if not path.is_file():
+            return []
+        try:
+            return UndetectedList.validate_json(path.read_bytes())
+        except OSError as error:
+            raise SnapshotError(f"{path}: cannot be read ({error.strerror})") from None
+        except ValidationError as error:
+            raise SnapshotError(f"{path}: invalid file ({error.error_count()} errors)") from None
 
     def seen_changes(self) -> list[SeenChange]:
         """Every change in every snapshot's changes.json, oldest snapshot first."""
@@ -250,6 +266,7 @@ class SnapshotStore:
         by_source: dict[str, list[Program]] | None = None,
         changes: list[Change] | None = None,
         report: str | None = None,
+        undetected: Sequence[UndetectedUpdate] = (),
     ) -> Snapshot:
         """Write a complete snapshot (with each source's own records, the changes against
         `manifest.previous` and the Markdown report, when given) and make it visible in one rename.
@@ -271,6 +288,8 @@ class SnapshotStore:
                     )
                 if report is not None:
                     files[REPORT] = report
+                if undetected:
+                    files[UNDETECTED] = canonical_json([u.model_dump(mode="json") for u in undetected])
                 for name, text in files.items():
                     _write_file(staging / name, text.encode("utf-8"))
                 final, manifest = self._rename_into_place(staging, manifest, changes)

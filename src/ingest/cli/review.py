@@ -80,10 +80,15 @@ def review_group(ctx: click.Context, ledger_path: Path, snapshots_dir: Path, exi
 
 
 def _show_pending(paths: _ReviewPaths) -> int:
-    from ingest.report.listing import change_line
+    from ingest.report.listing import change_line, undetected_line
 
     store = SnapshotStore(paths.snapshots)
-    latest_snapshot(store)  # "no snapshot yet" like every other command, not "nothing waits"
+    newest = latest_snapshot(store).name  # "no snapshot yet" like every other command, not "nothing waits"
+    undetected = store.undetected(newest)
+    if undetected:  # checked by hand: they have no id to decide on and do not count as waiting
+        click.echo(f"Snapshot {newest}: the sites declare {len(undetected)} update(s) ingest did not detect:")
+        for update in undetected:
+            click.echo(f"  {undetected_line(update)}")
     pending = review_state(paths.ledger).pending_in(store)
     if not pending:
         click.echo("No changes wait for review.")

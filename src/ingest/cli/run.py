@@ -83,6 +83,11 @@ def run(
                 f"Compared with {outcome.previous.name}: {len(outcome.changes)} change(s), "
                 f"{len(waiting)} waiting for review (`ingest review` lists them)."
             )
+        if outcome.undetected:
+            click.echo(
+                f"The sites declare {len(outcome.undetected)} update(s) ingest did not detect "
+                "(check by hand; listed in the report and by `ingest review`)."
+            )
         click.echo(f"Report: {snapshot.report_path}")
     if earlier:
         click.echo(f"{earlier} change(s) from earlier snapshots still wait for review (`ingest review`).")

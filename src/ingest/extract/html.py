@@ -20,7 +20,16 @@ from ingest.extract.catalogue import load_catalogue
 from ingest.extract.decode import decode_html
 from ingest.extract.periods import find_moments
 from ingest.extract.sites import ROUTES, Route, generic
-from ingest.extract.soup import Draft, Page, main_content, unique, visible_text
+from ingest.extract.soup import (
+    Draft,
+    Page,
+    declared_closed,
+    declared_updates,
+    main_content,
+    mark_closed,
+    unique,
+    visible_text,
+)
 from ingest.models import CallPeriod, Program, Provenance, ProvenanceKind
 from ingest.normalize import canonical_text, clean_text, sha256_bytes
 
@@ -71,7 +80,14 @@ def extract_html(
         content_sha256=sha256_bytes(data),
         extracted_at=fetched_at or datetime.now(UTC),
     )
-    programs = [build_program(draft, page, provenance) for draft in result.drafts]
+    updates = declared_updates(page)
+    if declared_closed(updates):  # the page's change log says the call closed, whatever the site family
+        for draft in result.drafts:
+            draft.calls = mark_closed(draft.calls)
+    programs = [
+        build_program(draft, page, provenance).model_copy(update={"declared_updates": updates})
+        for draft in result.drafts
+    ]
     unused = unused_dates(page, [call for program in programs for call in program.calls])
     for program in programs:
         program.provenance[0].unused_dates = unused

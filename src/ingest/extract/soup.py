@@ -11,6 +11,7 @@ import copy
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
@@ -18,7 +19,8 @@ from bs4.element import CData, Comment, Declaration, Doctype, NavigableString, P
 
 from ingest.extract.catalogue import load_catalogue
 from ingest.extract.contacts import find_contacts
-from ingest.models import CallPeriod, CallStatus, Contact
+from ingest.extract.periods import parse_moment
+from ingest.models import CallPeriod, CallStatus, Contact, DeclaredUpdate, Precision
 from ingest.normalize import clean_text
 
 
@@ -248,11 +250,17 @@ def contacts_in(scope: Tag | Iterable[Tag]) -> list[Contact]:
 
 
 # "This call for proposals has been closed.", "Applications for the FY2025 are already closed.",
-# "公募は終了しました"
+# "公募は終了しました", "公募を締め切りました"
 _CLOSED_NOTICE = re.compile(
     r"\b(?:call for (?:proposals|applications)|applications?(?: for [^.\n]{0,40})?|this call|the call)"
     r"\s+(?:has|have|is|are|was|were)\s+(?:been\s+)?(?:already\s+)?closed"
-    r"|(?:募集|公募|受付)(?:は|を)?(?:既に|すでに)?終了(?:しました|いたしました)",
+    r"|(?:募集|公募|受付)(?:は|を)?(?:既に|すでに)?(?:終了(?:しました|いたしました)|締め?切(?:り|られ)?ました)",
+    re.IGNORECASE,
+)
+# "The call for proposals has been opened.", "公募を開始しました", "申請受付を開始しました"
+_OPENED_NOTICE = re.compile(
+    r"\b(?:call for (?:proposals|applications)|this call|the call|applications?)\s+(?:has|have|is|are)\s+"
+    r"(?:been\s+)?(?:opened|now open)|(?:募集|公募|受付)(?:を)?(?:開始|再開)(?:しました|いたしました)",
     re.IGNORECASE,
 )
 
@@ -262,6 +270,13 @@ def says_closed(text: str) -> bool:
     return bool(_CLOSED_NOTICE.search(clean_text(text)))
 
 
+def declared_closed(updates: Sequence[DeclaredUpdate]) -> bool:
+    """Whether the page's own change log says the call closed (and no later entry reopened it)."""
+    closing = [u.date for u in updates if says_closed(u.text)]
+    opening = [u.date for u in updates if _OPENED_NOTICE.search(u.text) and not says_closed(u.text)]
+    return bool(closing) and (not opening or max(closing) >= max(opening))
+
+
 def mark_closed(calls: list[CallPeriod]) -> list[CallPeriod]:
     """The calls with status CLOSED: the page says so (their dates are kept)."""
     return [CallPeriod.model_validate(call.model_dump() | {"status": CallStatus.CLOSED}) for call in calls]
@@ -269,3 +284,95 @@ def mark_closed(calls: list[CallPeriod]) -> list[CallPeriod]:
 
 def unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
+
+
+# -- the page's own change log --------------------------------------------------------------------
+
+# The heading of a change-log section: "更新履歴", "Update details", "Change log", "Updates".
+_CHANGE_LOG_HEADING = (
+    r"^\s*(?:更新履歴|更新情報|変更履歴|改訂履歴|update details|updates?|update history|change ?log"
+    r"|revision history|history of (?:updates|changes))\s*$"
+)
+# A dated note in brackets, anywhere: "[Updated May 28, 2025] …", "【2025年5月28日更新】…",
+# "(Last updated 13 May 2025)", "［令和8年4月15日修正］", "（最終更新日：2025年5月13日）".
+_BRACKETED_NOTE = re.compile(
+    r"[\[【(（［]\s*(?P<inner>[^\]】)）］\n]{0,60}?(?:updated|update|更新|修正|改訂)[^\]】)）］\n]{0,60})"
+    r"[\]】)）］]",
+    re.IGNORECASE,
+)
+# A dated line that says it is an update: "Last updated: May 13, 2025", "最終更新日：2025年5月13日".
+_UPDATED_LINE = re.compile(
+    r"^(?:last\s+updated|updated\s+on|最終更新日?|更新日)\s*[:：]?\s*\S", re.IGNORECASE
+)
+_ENTRY_GLUE = " :：　-–—・"
+_BULLET = re.compile(r"^[・•●◆■□○◎※\-–*]\s*")
+
+
+def declared_updates(page: Page) -> list[DeclaredUpdate]:
+    """The dated entries of the page's own change log: the lines of a change-log section that start with
+    a date (the date may be glued to the text, "令和7年3月24日e-Radによる…", or stand alone on its line with
+    the text below, "May 13, 2025:"), and dated update notes in brackets or "Last updated" lines anywhere.
+    Dates go through the one date parser; an entry without a full date (no year) is not guessed."""
+    entries: list[DeclaredUpdate] = []
+    for heading in page.main.find_all(_HEADING):
+        if re.match(_CHANGE_LOG_HEADING, visible_text(heading), re.IGNORECASE):
+            entries.extend(_log_entries(section_after(heading), page.url))
+    for line in visible_text(page.main).split("\n"):
+        for match in _BRACKETED_NOTE.finditer(line):
+            moment = parse_moment(match["inner"])
+            if moment is None:
+                continue
+            rest = (line[: match.start()] + " " + line[match.end() :]).strip(_ENTRY_GLUE)
+            text = rest or match["inner"].replace(_date_text(match["inner"], moment.span), "").strip(
+                _ENTRY_GLUE
+            )
+            entries.append(_entry(moment.value, text or match["inner"], page.url))
+        if _UPDATED_LINE.match(line) and (moment := parse_moment(line)) is not None:
+            entries.append(_entry(moment.value, line[: moment.span[0]].strip(_ENTRY_GLUE), page.url))
+    unique_entries = {(e.date, e.text, e.url): e for e in entries if e.text}
+    return sorted(unique_entries.values(), key=lambda e: (e.date, e.text), reverse=True)
+
+
+def section_after(heading: Tag) -> list[Tag]:
+    """The elements after `heading`, up to the next heading of the same or a higher level."""
+    level = heading_level(heading) or 6
+    elements: list[Tag] = []
+    for sibling in heading.find_next_siblings():
+        sibling_level = heading_level(sibling)
+        if sibling_level is not None and sibling_level <= level:
+            break
+        elements.append(sibling)
+    return elements
+
+
+def _log_entries(elements: list[Tag], url: str) -> list[DeclaredUpdate]:
+    """A change-log section's items (list items, dt/dd pairs, paragraphs) that start with a full date;
+    an item's lines are one entry (the ASPIRE layout: the date, then its points in a nested list).
+    Tables and undated paragraphs (a publication month, a link) are not entries."""
+    items: list[str] = []
+    for element in elements:
+        if element.name in ("ul", "ol"):
+            items.extend(visible_text(li) for li in element.find_all("li", recursive=False))
+        elif element.name == "dl":
+            for term in element.find_all("dt", recursive=False):
+                value = term.find_next_sibling("dd")
+                items.append(visible_text([term, value] if isinstance(value, Tag) else [term]))
+        elif element.name in ("p", "div"):
+            items.extend(visible_text(element).split("\n"))
+    entries: list[DeclaredUpdate] = []
+    for item in items:
+        line = _BULLET.sub("", item.replace("\n", " ").strip())
+        moment = parse_moment(line)
+        if moment is None or moment.span[0] != 0 or moment.precision not in (Precision.DAY, Precision.MINUTE):
+            continue
+        entries.append(_entry(moment.value, line[moment.span[1] :].strip(_ENTRY_GLUE), url))
+    return entries
+
+
+def _date_text(text: str, span: tuple[int, int]) -> str:
+    return text[span[0] : span[1]]
+
+
+def _entry(day: date, text: str, url: str) -> DeclaredUpdate:
+    value = day.date() if isinstance(day, datetime) else day
+    return DeclaredUpdate(date=value, text=clean_text(text), url=url)

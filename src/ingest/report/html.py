@@ -32,6 +32,7 @@ from ingest.models import (
     Severity,
     SourceResult,
     SourceStatus,
+    UndetectedUpdate,
 )
 from ingest.report.links import Link, contact_link, safe_href, safe_link, short_url
 from ingest.report.values import display_value
@@ -201,9 +202,22 @@ def render_diff_report(
             expected=sum(view.state == ReviewStatus.EXPECTED for view in views),
             informational=sum(view.state == ReviewStatus.INFO for view in views),
             failed=failed_sources(new),
+            undetected=_undetected(old, new),
             version=__version__,
         )
     )
+
+
+def _undetected(old: Snapshot | None, new: Snapshot | None) -> list[tuple[UndetectedUpdate, Link | None]]:
+    """The updates the sites declared and the run of `new` did not detect, when `new` was compared with
+    `old` (they belong to that comparison only)."""
+    if new is None or old is None or new.manifest.previous != old.name:
+        return []
+    try:
+        found = SnapshotStore(new.path.parent).undetected(new.name)
+    except SnapshotError:
+        return []
+    return [(update, safe_link(update.url)) for update in found]
 
 
 def render_index(store: SnapshotStore, *, today: date, review: ReviewState) -> str:

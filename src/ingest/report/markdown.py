@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from ingest.models import Change, Evidence, Program, SourceResult, SourceStatus
+from ingest.models import Change, Evidence, Program, SourceResult, SourceStatus, UndetectedUpdate
 from ingest.report.escape import markdown_text
 from ingest.report.values import value_text
-from ingest.report.wording import describe
+from ingest.report.wording import describe, undetected_words
 from ingest.review import ReviewState, ReviewStatus
 from ingest.severity import SEVERITY_ORDER, severity_rank
 
@@ -31,6 +31,7 @@ def changes_markdown(
     sources: Sequence[SourceResult] = (),
     seen_at: datetime | None = None,
     records: Sequence[Program] = (),
+    undetected: Sequence[UndetectedUpdate] = (),
 ) -> str:
     """The whole report; `seen_at` (when the changes were found) decides which expectations still
     covered them; `records` (the run's) give the dates their pages hold that no call was read from."""
@@ -40,7 +41,7 @@ def changes_markdown(
     other = [c for c in changes if status[c.id] is ReviewStatus.INFO]
     lines = [f"# {title}", ""]
     if not changes:
-        lines.append("No changes.")
+        lines.append("No changes." if not undetected else "No changes detected.")
     else:
         reviewed = f" ({len(settled)} already reviewed or expected)" if settled else ""
         severities = _severity_summary(waiting)
@@ -52,6 +53,15 @@ def changes_markdown(
         if batch:
             lines += ["", f"## {str(severity).capitalize()}: {len(batch)} to review", ""]
             lines += [line for change in _by_program(batch) for line in _waiting_lines(change)]
+    if undetected:
+        lines += [
+            "",
+            f"## Declared by the site, not detected by ingest: {len(undetected)} to check by hand",
+            "",
+        ]
+        lines += ["The page's own change log has a new entry, but no change was found on that page: an"]
+        lines += ["extraction blind spot, or a change inside an attachment.", ""]
+        lines += [undetected_line(update) for update in undetected]
     if settled:
         lines += ["", "## Already reviewed or expected", ""]
         lines += [_line(change) + _MARKS[status[change.id]] for change in _by_program(settled)]
@@ -92,6 +102,13 @@ def _unattributed_dates(records: Sequence[Program]) -> list[str]:
             f"to a call: {shown}{more}"
         )
     return [*lines, "", "</details>"]
+
+
+def undetected_line(update: UndetectedUpdate) -> str:
+    """One declared-but-not-detected update, in the words `ingest review` uses too."""
+    name = markdown_text(update.program_name or update.program)
+    where = f" ({markdown_text(update.url)})" if update.url else ""
+    return f"- **{name}** (`{update.program}`): {markdown_text(undetected_words(update))}{where}"
 
 
 def _severity_summary(waiting: Sequence[Change]) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from ingest.models import JAPAN, Change, ChangeCategory
+from ingest.models import JAPAN, Change, ChangeCategory, UndetectedUpdate
 from ingest.report.values import value_text
 from ingest.severity import deadline_shift
 
@@ -157,3 +157,11 @@ def shift_words(shift: timedelta) -> str:
         if count
     ]
     return f"{' '.join(parts) or 'minutes'} {'later' if shift > timedelta(0) else 'earlier'}"
+
+
+def undetected_words(update: UndetectedUpdate) -> str:
+    """A change-log entry no detected change accounts for, in plain language."""
+    day = f"{update.date.day} {update.date:%B %Y}"
+    return (
+        f'the site declares an update that ingest did not detect: {day}, "{value_text(update.text, _WIDTH)}"'
+    )
