@@ -28,6 +28,8 @@ def describe(change: Change) -> str:
         return (
             f"the extractor no longer finds its {change.field}; the previous value is kept (check the source)"
         )
+    if category is ChangeCategory.DOCUMENT:
+        return change.detail or f"call guideline {_verb(change)}: {path[1] if len(path) > 1 else ''}"
     if category is ChangeCategory.CONFLICT:
         return f"sources disagree on {path[1] if len(path) > 1 else 'a field'}: {_conflict(change)}"
     if path[:1] == ["calls"] and len(path) >= 2:
