@@ -14,6 +14,7 @@ import pytest
 from guideline_pdfs import Guideline, guideline_pdf
 from ingest.cli import main
 from ingest.extract.guidelines import document_links, read_guideline
+from ingest.extract.periods import call_period
 from ingest.isolation import ExtractLimits, run_limited
 from ingest.models import JAPAN, Change, ChangeCategory, Document, Program, Severity
 from ingest.severity import severity_of
@@ -41,6 +42,15 @@ def test_call_page_links_are_found_by_text_and_type_with_their_revision_notes() 
         ),
     ]  # the Word form and the FAQ are not guidelines
     assert document_links((FIXTURES / "call-v1.html").read_bytes(), url=PAGE_URL)[0].revision is None
+
+
+@pytest.mark.parametrize(
+    "text", ["令和8年度 公募要領(PDF:1.1MB)[令和8年4月15日修正]", "Call Guidelines (updated May 8, 2026)"]
+)
+def test_a_revision_note_beside_a_link_is_not_a_deadline(text: str) -> None:
+    call = call_period(text)
+    assert call.closes is None and call.status == "unparsed"
+    assert any("change log" in warning for warning in call.warnings)
 
 
 @pytest.mark.parametrize("spec", [JA, EN], ids=["ja", "en"])
@@ -156,6 +166,9 @@ def test_guidelines_added_revised_and_removed_end_to_end(tmp_path: Path) -> None
         assert by_url["call_guidelines_fy2026.pdf"].revision == "(updated April 1, 2026)"
         assert record.conflicts == []  # the page and both guidelines agree
         assert state.hits[("www.jst.go.jp", "/kokusai/joint/r8/doc/yoshiki.docx")] == 0  # not a guideline
+        written = store.names()
+        record, changes = run()  # the same bytes again, guidelines included: a quiet day
+        assert store.names() == written and changes == []
 
         moved = Guideline("ja", "令和8年4月1日（水）", "令和8年5月27日（水）正午")
         serve("call-v2.html", moved)
