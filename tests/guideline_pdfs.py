@@ -28,6 +28,7 @@ class Guideline:
     pages: int = 12
     contact: str = "kobo@example.go.jp"
     cover_closes: str | None = None  # a cover that says otherwise than the schedule (default: closes)
+    second_round: str | None = None  # a second call period on the schedule page, as printed
 
 
 def _font(language: str) -> str:
@@ -128,6 +129,8 @@ def guideline_pdf(spec: Guideline) -> bytes:
         elif printed == 3:
             body = [(text["chapters"][1][0], 16)]
             body += [(f"{label}    {value.format(**values)}", 10) for label, value in text["schedule"]]
+            if spec.second_round:
+                body.append((spec.second_round, 10))
         elif printed == 4:
             body = [(text["chapters"][2][0], 16)] + [(line, 10) for line in text["eligibility"]]
         elif printed == contact_printed:

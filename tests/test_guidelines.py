@@ -72,6 +72,14 @@ def test_a_cover_that_disagrees_with_the_schedule_is_a_warning() -> None:
     assert any("page 1 gives another deadline" in w for w in call.warnings)
 
 
+def test_a_second_deadline_on_the_schedule_page_is_named_not_guessed() -> None:
+    second = "第2回 応募締切 令和8年9月30日（水）正午"
+    spec = Guideline("ja", "令和8年4月1日（水）", "令和8年5月20日（水）正午", second_round=second)
+    [call] = read_guideline(guideline_pdf(spec), name="g.pdf").calls
+    assert call.closes == NOON_MAY_20
+    assert any("令和8年9月30日" in w and "page 5" in w for w in call.warnings), call.warnings
+
+
 def test_a_90_page_guideline_is_read_within_the_limits_in_under_5_seconds() -> None:
     data = guideline_pdf(Guideline("ja", "令和8年4月1日（水）", "令和8年5月20日（水）正午", pages=90))
     limits = ExtractLimits(memory_mb=512, cpu_seconds=10, wall_seconds=10)

@@ -209,14 +209,13 @@ def _read_calls(pages: _Pages, schedule: list[int], reading: GuidelineReading) -
     """The call period from the schedule pages, else the cover; a cover that says otherwise is a warning."""
     year = parse_fiscal_year(" ".join(pages.lines(1)[:8]))
     found: list[tuple[int, CallPeriod]] = []
+    unread: list[str] = []  # further deadlines on the same page (a second round): said, not guessed
     for number in dict.fromkeys([*schedule, *[n + 1 for n in schedule if n < pages.count], 1]):
-        for line in pages.lines(number):
-            if not _CALL_LINE.search(line):
-                continue
-            call = call_period(line, year=year)
-            if call.closes is not None:
-                found.append((number, call))
-                break
+        on_page = [call_period(line, year=year) for line in pages.lines(number) if _CALL_LINE.search(line)]
+        dated = [call for call in on_page if call.closes is not None]
+        if dated:
+            found.append((number, dated[0]))
+            unread += [f"page {number}: {c.raw}" for c in dated[1:] if c.closes != dated[0].closes]
     if not found:
         reading.warnings.append("no call period or deadline found on the cover or the schedule pages")
         return
@@ -228,6 +227,15 @@ def _read_calls(pages: _Pages, schedule: list[int], reading: GuidelineReading) -
                 "warnings": [
                     *call.warnings,
                     *(f"page {n} gives another deadline: {c.raw}" for n, c in others),
+                ]
+            }
+        )
+    if unread:
+        call = call.model_copy(
+            update={
+                "warnings": [
+                    *call.warnings,
+                    *(f"another deadline not read as this call's: {u}" for u in unread),
                 ]
             }
         )
