@@ -41,7 +41,21 @@ def change(category: str, field: str, old: Any, new: Any) -> Change:
     )
 
 
+GUIDELINE = {"title": "公募要領", "revision": None, "sha256": "a" * 64}
 CASES: dict[str, tuple[Change, Severity]] = {
+    # call guidelines
+    "a call guideline removed": (
+        change("document", "documents[https://x/y.pdf]", GUIDELINE, None),
+        Severity.HIGH,
+    ),
+    "a call guideline revised": (
+        change("document", "documents[https://x/y.pdf]", GUIDELINE, {**GUIDELINE, "sha256": "b" * 64}),
+        Severity.MEDIUM,
+    ),
+    "a call guideline added": (
+        change("document", "documents[https://x/y.pdf]", None, GUIDELINE),
+        Severity.MEDIUM,
+    ),
     # deadlines
     "closes earlier (CREST noon June 10 → June 3)": (
         change("deadline", f"{CALL}.closes", "2025-06-10T12:00:00+09:00", "2025-06-03T12:00:00+09:00"),

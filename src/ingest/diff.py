@@ -38,6 +38,7 @@ FIELD_CATEGORIES: dict[str, ChangeCategory] = {
     "website": ChangeCategory.WEBSITE,
     "links": ChangeCategory.WEBSITE,
     "conflicts": ChangeCategory.CONFLICT,
+    "documents": ChangeCategory.DOCUMENT,
 }
 _SET_FIELDS = ("agencies", "categories", "links", "notes")
 # A value here going from something to nothing means the extractor lost it (conflicts may resolve).
@@ -102,6 +103,7 @@ def deep_diff(left: dict[str, Any], right: dict[str, Any]) -> DeepDiff:
 
 def _compare(old: Program, new: Program, left: dict[str, Any], right: dict[str, Any]) -> list[Change]:
     changes: list[Change] = []
+    left.pop("documents", None), right.pop("documents", None)  # compared whole, by their bytes
     for field in left:
         if field not in _EXTRACTED_FIELDS or left[field] in (None, {}, ""):
             continue
@@ -131,7 +133,52 @@ def _compare(old: Program, new: Program, left: dict[str, Any], right: dict[str, 
                 path[1] if value is not None else None for value in (old_value, new_value)
             )
         changes.append(make_change(old, new, category, path, old_value, new_value))
+    changes.extend(_document_changes(old, new))
     return changes
+
+
+def _document_changes(old: Program, new: Program) -> list[Change]:
+    """A call guideline added, revised (new bytes) or removed: one change each, in URL order. The
+    values are the document's title, revision note and hash; the detail names a moved deadline."""
+    before = {d.url: d for d in old.documents}
+    after = {d.url: d for d in new.documents}
+    changes: list[Change] = []
+    for url in sorted(before.keys() | after.keys()):
+        was, now = before.get(url), after.get(url)
+        if was is not None and now is not None and was.sha256 == now.sha256:
+            continue
+        if was is None and now is not None:
+            detail = f"call guideline added: {now.title}"
+        elif now is None and was is not None:
+            detail = f"call guideline no longer linked: {was.title}"
+        else:
+            assert was is not None and now is not None
+            detail = f"call guideline revised: {now.title}" + (f" {now.revision}" if now.revision else "")
+            moved = [
+                f"deadline {a.closes.isoformat() if a.closes else 'none'} → "
+                f"{b.closes.isoformat() if b.closes else 'none'}"
+                for a, b in zip(was.calls, now.calls, strict=False)
+                if a.closes != b.closes
+            ]
+            detail += "; " + ", ".join(moved) if moved else ""
+        changes.append(
+            make_change(
+                old,
+                new,
+                ChangeCategory.DOCUMENT,
+                ["documents", url],
+                _document_value(was),
+                _document_value(now),
+                detail=detail,
+            )
+        )
+    return changes
+
+
+def _document_value(document: Any) -> dict[str, Any] | None:
+    if document is None:
+        return None
+    return {"title": document.title, "revision": document.revision, "sha256": document.sha256}
 
 
 def comparable(program: Program) -> dict[str, Any]:
@@ -148,6 +195,8 @@ def comparable(program: Program) -> dict[str, Any]:
         for key, call in zip(call_keys([call["label"] for call in calls]), calls, strict=True)
     }
     data["conflicts"] = {c["field"]: c["values"] for c in data["conflicts"]}
+    if "documents" in data:  # only the bytes of a document tell a revision (see _document_changes)
+        data["documents"] = {d["url"]: d["sha256"] for d in data["documents"]}
     return data
 
 
@@ -213,6 +262,8 @@ def field_name(path: list[str | int]) -> str:
     name = str(path[0])
     for part in path[1:]:
         name += (
-            f"[{part}]" if path[0] in ("calls", "contacts", *_SET_FIELDS) and part == path[1] else f".{part}"
+            f"[{part}]"
+            if path[0] in ("calls", "contacts", "documents", *_SET_FIELDS) and part == path[1]
+            else f".{part}"
         )
     return name

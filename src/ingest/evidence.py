@@ -19,12 +19,39 @@ def evidence_for(program: Program, path: Sequence[str | int]) -> list[Evidence]:
     no such value."""
     top = str(path[0]) if path else ""
     key = str(path[1]) if len(path) > 1 else None
+    if top == "documents":
+        return _document(program, key)
     text = _snippet(program, top, key)
     if not text:
         return []
     return [
         Evidence(source=entry.source, url=entry.url, pages=list(entry.pages), text=text)
         for entry in _entries_for(program, top, key)
+    ]
+
+
+def _document(program: Program, url: str | None) -> list[Evidence]:
+    """A call guideline's evidence: its address, the pages its call period was read from, and the
+    revision note printed beside its link."""
+    document = next((d for d in program.documents if d.url == url), None)
+    if document is None:
+        return []
+    source = next((p.source for p in program.provenance if p.url == document.linked_from), None)
+    text = "\n".join(
+        part
+        for part in (
+            f"{document.title} {document.revision or ''}".strip(),
+            *(call.raw for call in document.calls),
+        )
+        if part
+    )
+    return [
+        Evidence(
+            source=source or program.provenance[0].source,
+            url=document.url,
+            pages=document.evidence.get("calls", []),
+            text=text,
+        )
     ]
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from ingest.models import CallPeriod, Conflict, Contact, Precision, Program, ProvenanceKind
+from ingest.models import CallPeriod, Conflict, Contact, Document, Precision, Program, ProvenanceKind
 
 _UNION_FIELDS = ("agencies", "categories", "links", "notes")
 _SAME_CALL_WINDOW = timedelta(days=60)  # two closing dates this close are taken to be the same call
@@ -29,7 +29,11 @@ def merge_records(records: Iterable[Program]) -> list[Program]:
 def merge_group(records: list[Program]) -> Program:
     if len(records) == 1:
         only = records[0]
-        return only.model_copy(update={"calls": [_tagged(call, only) for call in only.calls]})
+        calls = [_tagged(call, only) for call in only.calls]
+        guideline = _guideline_conflicts(records, only.documents)
+        if not guideline:
+            return only.model_copy(update={"calls": calls})
+        return only.model_copy(update={"calls": calls, "conflicts": [*only.conflicts, *guideline]})
     ordered = sorted(records, key=_rank)
     first = ordered[0]
     updates: dict[str, object] = {}
@@ -39,10 +43,16 @@ def merge_group(records: list[Program]) -> Program:
         updates[name] = list(dict.fromkeys(item for r in ordered for item in getattr(r, name)))
     updates["contacts"] = _merge_contacts(ordered)
     updates["calls"] = _merge_calls(ordered)
-    updates["conflicts"] = _conflicts(ordered)
+    documents: dict[str, Document] = {}
+    for record in ordered:  # a guideline linked from two pages is one document (the higher-ranked copy)
+        for document in record.documents:
+            documents.setdefault(document.url, document)
+    updates["conflicts"] = _conflicts(ordered) + _guideline_conflicts(ordered, list(documents.values()))
     updates["provenance"] = [p for r in ordered for p in r.provenance]
     declared = {(u.date, u.text, u.url): u for r in ordered for u in r.declared_updates}
     updates["declared_updates"] = sorted(declared.values(), key=lambda u: (u.date, u.text), reverse=True)
+    if documents:
+        updates["documents"] = list(documents.values())
     return first.model_copy(update=updates)
 
 
@@ -115,6 +125,28 @@ def _conflicts(records: list[Program]) -> list[Conflict]:
     site_emails = {source: emails for source, emails in site_emails.items() if emails}
     if pdf_emails and site_emails and not any(pdf_emails & set(emails) for emails in site_emails.values()):
         conflicts.append(Conflict(field="contacts", values={_source(pdf): sorted(pdf_emails), **site_emails}))
+    return conflicts
+
+
+def _guideline_conflicts(records: list[Program], documents: list[Document]) -> list[Conflict]:
+    """A call guideline whose deadline disagrees with the call pages' (the same call: closing within
+    60 days) is a conflict: the guideline is the authoritative text, the page the summary."""
+    conflicts: list[Conflict] = []
+    pages = [r for r in records if not _is_reference(r)]
+    for document in documents:
+        for call in document.calls:
+            if call.closes is None:
+                continue
+            nearby = {_source(r): [c for c in r.calls if _near(c.closes, call.closes)] for r in pages}
+            nearby = {source: calls for source, calls in nearby.items() if calls}
+            if nearby and not any(_agree(call, other) for calls in nearby.values() for other in calls):
+                where = document.evidence.get("calls", [])
+                guideline = f"guideline {document.url}" + (
+                    f" (page {', '.join(map(str, where))})" if where else ""
+                )
+                values: dict[str, object] = {guideline: str(call.closes)}
+                values |= {source: [str(c.closes) for c in calls] for source, calls in nearby.items()}
+                conflicts.append(Conflict(field=f"documents[{document.title}].closes", values=values))
     return conflicts
 
 

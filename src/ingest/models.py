@@ -172,6 +172,31 @@ class DeclaredUpdate(Record):
     url: PlainText | None = Field(None, description="The page that carries the entry.")
 
 
+class Document(Record):
+    """A call guideline (公募要領, "Application Guidelines") linked from a program's call page: the
+    authoritative call text, kept as a child document of the program with what it says."""
+
+    title: CleanText = Field(description="The link text, as printed on the page.")
+    url: PlainText
+    linked_from: PlainText | None = Field(None, description="The page the link is on.")
+    size: int | None = Field(None, description="Bytes.")
+    sha256: str | None = Field(None, description="SHA-256 of the bytes; new bytes are a revision.")
+    revision: CleanText | None = Field(
+        None, description="The revision note printed beside the link ('［令和8年4月15日修正］')."
+    )
+    pages: int | None = Field(None, description="The PDF's page count.")
+    calls: list[CallPeriod] = Field(default_factory=list, description="The call period it states.")
+    eligibility: CleanText = Field("", description="The eligibility chapter's heading and first line.")
+    contacts: list[Contact] = Field(default_factory=list)
+    evidence: dict[str, list[int]] = Field(
+        default_factory=dict, description="Field → the PDF pages (1-based) it was read from."
+    )
+    warnings: list[str] = Field(default_factory=list, description="What could not be read from it.")
+    stale: bool = Field(
+        False, description="True when carried forward because the document could not be fetched."
+    )
+
+
 class Program(Record):
     """One funding program, identified by a stable id that survives wording and website changes."""
 
@@ -194,6 +219,11 @@ class Program(Record):
     provenance: list[Provenance] = Field(default_factory=list)
     declared_updates: list[DeclaredUpdate] = Field(
         default_factory=list, description="The dated entries of its pages' own change logs."
+    )
+    documents: list[Document] = Field(
+        default_factory=list,
+        description="Call guidelines linked from its call pages (child documents); left out when none.",
+        exclude_if=lambda value: not value,  # records without any stay byte-identical to older ones
     )
 
     @field_validator("provenance")
@@ -220,6 +250,7 @@ class ChangeCategory(StrEnum):
     OTHER = "other"
     EXTRACTION = "extraction"  # a field the extractor could no longer find: a problem, not a removal
     CONFLICT = "conflict"  # two sources disagree on a review-worthy field
+    DOCUMENT = "document"  # a call guideline was added, revised (new bytes) or removed
 
 
 class Severity(StrEnum):

@@ -65,7 +65,7 @@ def _reextract(
         raise IngestError("no longer declared in sources.toml")
     records: list[Program] = []
     for page in result.pages:
-        if page.content_sha256:
+        if page.content_sha256 and page.extractor != "guideline":  # guidelines are not replayed
             replayed = page.model_copy()  # extract_page notes extractor facts on the page it is given
             content = store.read_raw(page.content_sha256)
             records.extend(extract_page(website, replayed, content, result.fetched_at, limits))

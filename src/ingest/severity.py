@@ -13,6 +13,12 @@ Why the levels are what they are:
   reworded, eligibility reworded, a contact or website changed.
 - low: wording only (category `other`).
 
+Call guidelines (category `document`): a guideline removed is high, since the authoritative call
+text is gone (the call may have been withdrawn, or replaced by a file under another address that
+must be read); a guideline revised (new bytes) or newly linked is medium: its text, perhaps its
+deadline, changed and needs reading, and a moved deadline is reported on its own as a conflict
+with the call page or a deadline change.
+
 Eligibility narrowing is a heuristic on the text, see `eligibility_narrowed`.
 """
 
@@ -171,6 +177,11 @@ _lost_by_extractor = _category_is(ChangeCategory.EXTRACTION)
 _program_added_or_removed = _category_is(ChangeCategory.ADDED, ChangeCategory.REMOVED)
 _sources_disagree = _category_is(ChangeCategory.CONFLICT)
 
+
+def document_removed(change: Change) -> bool:
+    return ChangeCategory(change.category) is ChangeCategory.DOCUMENT and change.new is None
+
+
 RULES: tuple[Rule, ...] = (
     Rule(Severity.HIGH, "the extractor lost a field it found before", _lost_by_extractor),
     Rule(Severity.CRITICAL, "a deadline moved earlier", closes_earlier),
@@ -180,6 +191,8 @@ RULES: tuple[Rule, ...] = (
     Rule(Severity.HIGH, "eligibility narrowed (new conditions, or much shorter)", eligibility_narrowed),
     Rule(Severity.HIGH, "a program was added or removed", _program_added_or_removed),
     Rule(Severity.HIGH, "sources disagree on a review-worthy field", _sources_disagree),
+    Rule(Severity.HIGH, "a call guideline is no longer linked", document_removed),
+    Rule(Severity.MEDIUM, "a call guideline was revised or added", _category_is(ChangeCategory.DOCUMENT)),
     Rule(Severity.MEDIUM, "a call was extended, added or reworded", _category_is(ChangeCategory.DEADLINE)),
     Rule(Severity.MEDIUM, "eligibility reworded", _category_is(ChangeCategory.ELIGIBILITY)),
     Rule(Severity.MEDIUM, "a contact changed", _category_is(ChangeCategory.CONTACT)),

@@ -73,6 +73,10 @@ class HtmlSource(_Source):
     url: str = Field(pattern=r"^https?://")
     allowed_domains: list[str] = Field(description="A redirect outside these domains is refused.")
     follow: list[FollowRule] = Field(default_factory=list)
+    documents: bool = Field(
+        False,
+        description="Also fetch the call guidelines (公募要領, 'Application Guidelines') its pages link to.",
+    )
 
     @property
     def location(self) -> str:

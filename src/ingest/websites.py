@@ -12,13 +12,17 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ingest.errors import ErrorKind, ExtractError, FetchError, IngestError
 from ingest.fetch import Fetcher, FetchRequest, FetchResult, Validators
-from ingest.isolation import ExtractLimits, extract_pdf_limited
-from ingest.models import FetchedPage, Program, Provenance, SourceResult, SourceStatus
+from ingest.isolation import ExtractLimits, extract_pdf_limited, run_limited
+from ingest.models import Document, FetchedPage, Program, Provenance, SourceResult, SourceStatus
 from ingest.snapshot import SnapshotStore
 from ingest.sources import HtmlSource
+
+if TYPE_CHECKING:
+    from ingest.extract.guidelines import DocumentLink
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +75,7 @@ def read_websites(
     _fetch_round(runs, {run.source.id: [run.source.url] for run in runs}, fetcher, store, main=True)
     follow_ups = {run.source.id: _follow_ups(run) for run in runs if run.result.status != SourceStatus.FAILED}
     _fetch_round(runs, follow_ups, fetcher, store, main=False)
+    _fetch_documents([run for run in runs if run.source.documents], fetcher, store)
     for run in runs:
         run.result.records = len(run.records)
         if run.result.pages:
@@ -295,3 +300,112 @@ def _follow_ups(run: WebsiteRun) -> list[str]:
         matches = [link for link in dict.fromkeys(links) if pattern.search(link) and link != run.source.url]
         wanted.extend(matches[: rule.limit])
     return list(dict.fromkeys(wanted))
+
+
+# -- call guidelines ------------------------------------------------------------------------------
+
+GUIDELINE_EXTRACTOR = "guideline"  # FetchedPage.extractor of a call guideline (not a page of records)
+
+
+def _fetch_documents(runs: list[WebsiteRun], fetcher: Fetcher, store: SnapshotStore) -> None:
+    """The call guidelines the sources' pages link to (`documents = true`), fetched like any page
+    (politely, size-capped, conditionally) and attached to the records of the page that links them.
+    A guideline that cannot be fetched or read keeps its last good entry, marked stale."""
+    jobs: list[tuple[WebsiteRun, DocumentLink, str]] = []
+    for run in runs:
+        if run.result.status == SourceStatus.FAILED:
+            continue
+        fetched = {page.url for page in run.result.pages}
+        for page_url, link in _document_links(run, store):
+            if link.url not in fetched:
+                fetched.add(link.url)
+                jobs.append((run, link, page_url))
+    requests = [_request(run, link.url) for run, link, _ in jobs]
+    for (run, link, page_url), outcome in zip(jobs, fetcher.fetch_all(requests), strict=True):
+        page = FetchedPage(url=link.url, extractor=GUIDELINE_EXTRACTOR)
+        run.result.pages.append(page)
+        try:
+            if isinstance(outcome, FetchError):
+                raise outcome
+            document: Document | None = _read_document(run, page, outcome, store, link, page_url)
+        except IngestError as error:
+            page.error = str(error)
+            page.error_kind = (
+                error.kind if isinstance(error, FetchError | ExtractError) else ErrorKind.EXTRACT
+            )
+            log.info("%s: failed (%s), last good entry kept", page.url, page.error_kind)
+            run.result.status = SourceStatus.PARTIAL
+            run.result.problems.append(f"{page.url}: {page.error}")
+            document = _previous_document(run, link.url)
+        if document is not None:
+            _attach(run, document, page_url)
+
+
+def _document_links(run: WebsiteRun, store: SnapshotStore) -> list[tuple[str, DocumentLink]]:
+    """(page URL, link) for every guideline linked from the source's web pages read this run."""
+    from ingest.extract import is_pdf
+    from ingest.extract.guidelines import document_links
+
+    found: list[tuple[str, DocumentLink]] = []
+    for page in list(run.result.pages):
+        if page.error or page.content_sha256 is None or page.extractor in ("pdf", GUIDELINE_EXTRACTOR):
+            continue
+        content = store.read_raw(page.content_sha256)
+        if is_pdf(content):
+            continue
+        url = page.final_url or page.url
+        found.extend((url, link) for link in document_links(content, url=url, content_type=page.content_type))
+    return found
+
+
+def _read_document(
+    run: WebsiteRun,
+    page: FetchedPage,
+    fetched: FetchResult,
+    store: SnapshotStore,
+    link: DocumentLink,
+    page_url: str,
+) -> Document:
+    from ingest.extract import is_pdf
+    from ingest.extract.guidelines import read_guideline
+
+    content = _content(run, page, fetched, store)
+    page.final_url, page.status, page.redirects = fetched.final_url, fetched.status, fetched.redirects
+    page.content_type, page.etag, page.last_modified = (
+        fetched.content_type,
+        fetched.etag,
+        fetched.last_modified,
+    )
+    page.content_sha256 = store.put_raw(content)
+    if not is_pdf(content):
+        raise ExtractError(f"{page.url}: the call guideline is not a PDF", ErrorKind.CONTENT_TYPE)
+    reading = run_limited(read_guideline, (content,), {"name": page.url}, limits=run.limits, what=page.url)
+    log.info("%s: call guideline, %d pages, read %s", page.url, reading.pages, reading.pages_read)
+    return Document(
+        title=link.title,
+        url=link.url,
+        linked_from=page_url,
+        size=len(content),
+        sha256=page.content_sha256,
+        revision=link.revision,
+        pages=reading.pages,
+        calls=reading.calls,
+        eligibility=reading.eligibility,
+        contacts=reading.contacts,
+        evidence=reading.evidence,
+        warnings=reading.warnings,
+    )
+
+
+def _previous_document(run: WebsiteRun, url: str) -> Document | None:
+    known = next((d for r in run.previous.records for d in r.documents if d.url == url), None)
+    return known.model_copy(update={"stale": True}) if known is not None else None
+
+
+def _attach(run: WebsiteRun, document: Document, page_url: str) -> None:
+    """The guideline joins the records the linking page gave (all the source's records when none)."""
+    mine = [i for i, r in enumerate(run.records) if any(p.url == page_url for p in r.provenance)]
+    for index in mine or range(len(run.records)):
+        record = run.records[index]
+        documents = [d for d in record.documents if d.url != document.url]
+        run.records[index] = record.model_copy(update={"documents": [*documents, document]})

@@ -583,13 +583,15 @@ _CALL_WORDS = re.compile(
 _CLOSING_WORDS = re.compile(
     r"締め?切|期限|まで|\bdeadlines?\b|\bdue\b|\bclos(?:e|es|ing)\b|\buntil\b|\bno\s+later\s+than\b", re.I
 )
-# A page's change log: "Updated on April 22, 2020;", "10 Sep 2021: Added …", "…を公開しました。"
+# A page's change log: "Updated on April 22, 2020;", "10 Sep 2021: Added …", "…を公開しました。", and the
+# revision note beside a document's link ("［令和8年4月15日修正］")
 _LOG_BEFORE = re.compile(r"\b(?:(?:last\s+)?updated|posted|published|revised)\s+(?:on\s+)?$", re.I)
 _LOG_AFTER = re.compile(
     r"\s*[:：;]?\s*(?:we\s+)?(?:added|updated|revised|uploaded|posted|published|changed|corrected)\b"
     r"|[^。\n]{0,80}?(?:掲載|追加|更新|公開|修正|変更|延長)(?:しました|いたしました)",
     re.I,
 )
+_REVISION_NOTE = re.compile(r"\s*(?:修正|更新|改訂|改定|差替え?|差し替え)\s*[］\]】)）]")
 # A lone date in a clause that announces the start of the call, and no end: "申請受付を開始しました"
 _START_WORDS = re.compile(
     r"(?:受付|公募|募集|申請)[^。\n]{0,10}開始|\bopens?\b|\bbegins?\b|\blaunch(?:es|ed|ing)?\b", re.I
@@ -618,7 +620,9 @@ def _role(token: _DateToken, text: str) -> str | None:
     leads_its_clause = not re.sub(
         r"[\s*・•\-–()（）]", "", text[starts[-1] if starts else 0 : token.full_start]
     )
-    logged = leads_its_clause and _LOG_AFTER.match(text, token.full_end)  # "10 Sep 2021: Added …"
+    logged = (leads_its_clause and _LOG_AFTER.match(text, token.full_end)) or _REVISION_NOTE.match(
+        text, token.full_end
+    )  # "10 Sep 2021: Added …", "[令和8年4月15日修正]"
     if logged or _LOG_BEFORE.search(text, max(0, token.full_start - 25), token.full_start):
         if not _START_WORDS.search(clause):
             return "log"

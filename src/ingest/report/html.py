@@ -53,6 +53,7 @@ _CATEGORY_TITLES = {
     ChangeCategory.OTHER: "Wording",
     ChangeCategory.EXTRACTION: "Extraction problem",
     ChangeCategory.CONFLICT: "Sources disagree",
+    ChangeCategory.DOCUMENT: "Call guideline",
 }
 
 

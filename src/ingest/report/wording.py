@@ -28,6 +28,8 @@ def describe(change: Change) -> str:
         return (
             f"the extractor no longer finds its {change.field}; the previous value is kept (check the source)"
         )
+    if category is ChangeCategory.DOCUMENT:
+        return _document(change, path)
     if category is ChangeCategory.CONFLICT:
         return f"sources disagree on {path[1] if len(path) > 1 else 'a field'}: {_conflict(change)}"
     if path[:1] == ["calls"] and len(path) >= 2:
@@ -37,6 +39,19 @@ def describe(change: Change) -> str:
     if len(path) == 2 and path[0] in _MEMBERS:  # a member of a set: a link, an agency, a note
         return f"{_MEMBERS[path[0]]} {_verb(change)}: {value_text(change.new or change.old, _WIDTH)}"
     return f"{change.field or 'program'} {_verb(change)}: {_values(change)}"
+
+
+def _document(change: Change, path: list[str]) -> str:
+    """'call guideline revised [令和8年4月15日修正]: 公募要領 (URL)'; a moved deadline is in the detail."""
+    old, new = (value if isinstance(value, dict) else {} for value in (change.old, change.new))
+    title = new.get("title") or old.get("title") or ""
+    url = path[1] if len(path) > 1 else ""
+    if not new:
+        return f"call guideline no longer linked: {title} ({url})"
+    if not old:
+        return f"call guideline added: {title} ({url})"
+    note = f" {new['revision']}" if new.get("revision") else ""
+    return f"call guideline revised{note}: {title} ({url})"
 
 
 def moment_text(value: Any) -> str:
