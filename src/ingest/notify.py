@@ -19,7 +19,6 @@ from datetime import date, timedelta
 
 from ingest.health import Alert
 from ingest.models import Program
-from ingest.report.html import upcoming_deadlines
 from ingest.report.wording import describe, moment_text
 from ingest.severity import severity_rank
 from ingest.snapshot import SeenChange
@@ -53,6 +52,8 @@ def build_digest(
     today: date,
 ) -> Digest | None:
     """The digest of one run, or None when it has nothing to say."""
+    from ingest.report.html import upcoming_deadlines  # Jinja2 and all: only when there are targets
+
     limit = severity_rank(settings.min_severity)
     changes = sorted(
         (item for item in waiting if severity_rank(item.change.severity) <= limit),
