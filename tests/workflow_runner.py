@@ -3,9 +3,10 @@
 Each step's script runs in bash with GitHub's options (`--noprofile --norc -eo pipefail`), in the
 job's checkout, with the workflow's, job's and step's `env`, `GITHUB_OUTPUT`, `GITHUB_STEP_SUMMARY`
 and `RUNNER_TEMP` files, and `${{ … }}` expressions replaced (`github.*` from the given context,
-`steps.<id>.outputs.<name>` from earlier steps). `if:` conditions of the forms the workflows use
-(`==`, `&&`, `||`, `!=`) are evaluated. `uses:` steps are the caller's to stand in for (the checkout
-is prepared by the test, Python and the virtual environment are the test's own).
+`steps.<id>.outputs.<name>` from earlier steps, `secrets.*` as empty strings: a repository without
+the secret). `if:` conditions of the forms the workflows use (`==`, `&&`, `||`, `!=`) are evaluated.
+`uses:` steps are the caller's to stand in for (the checkout is prepared by the test, Python and the
+virtual environment are the test's own).
 """
 
 from __future__ import annotations
@@ -102,6 +103,8 @@ def _value(expression: str, github: dict[str, str], outputs: dict[str, dict[str,
         return outputs.get(found[1], {}).get(found[2], "")
     if expression.startswith("github."):
         return github[expression]
+    if re.fullmatch(r"secrets\.\w+", expression):
+        return ""  # as on a fork or a repository without the secret: tests never hold real secrets
     raise ValueError(f"expression not supported by the test runner: {expression}")
 
 

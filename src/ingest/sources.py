@@ -13,6 +13,7 @@ from ingest.errors import ConfigError
 from ingest.extract.catalogue import load_catalogue
 from ingest.fetch import FetchSettings
 from ingest.isolation import ExtractLimits
+from ingest.models import Severity
 
 SOURCES_FILE = "sources.toml"
 
@@ -86,13 +87,25 @@ class HtmlSource(_Source):
 Source = Annotated[PdfSource | HtmlSource, Field(discriminator="kind")]
 
 
+class NotifySettings(BaseModel):
+    """`[notify]`: where the run's digest goes (Apprise URLs; secrets belong in $INGEST_NOTIFY instead),
+    the least severe change it lists, and how many days ahead it reminds of closing deadlines."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    urls: list[str] = Field(default_factory=list, description="Apprise URLs (mailto://, json://, ...).")
+    min_severity: Severity = Field(Severity.MEDIUM, description="Changes less severe are left out.")
+    remind_days: int = Field(14, ge=0, description="Remind of calls closing within this many days.")
+
+
 class SourceList(BaseModel):
-    """The whole sources.toml: `[fetch]` settings, `[extract]` limits and the `[[source]]` list."""
+    """The whole sources.toml: `[fetch]` settings, `[extract]` limits, `[notify]`, the `[[source]]` list."""
 
     model_config = ConfigDict(extra="forbid")
 
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     extract: ExtractLimits = Field(default_factory=ExtractLimits)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
     source: list[Source]
 
     @field_validator("source")

@@ -11,7 +11,9 @@ has no import cycle.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import os
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -128,3 +130,28 @@ def write_output(data: str | bytes, output: Path | None, *, cannot: str = "canno
         else:
             output.write_text(data, encoding="utf-8")
     click.echo(f"Wrote {output}", err=True)
+
+
+def write_file(
+    build: Callable[[Path], None], output: Path, *, cannot: str = "cannot write there", what: str = ""
+) -> None:
+    """Have `build` write a file that cannot go to stdout (a database) into a temporary file beside
+    `output`, then move it into place in one step: a failure leaves no partial file, and an OSError
+    (or `errors`, from the builder) becomes one sentence like every other write."""
+    import sqlite3
+
+    with os_errors_as_sentence(output, cannot):
+        output.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+        os.close(descriptor)
+        temporary = Path(name)
+        try:
+            temporary.unlink()  # the builder creates the file itself
+            try:
+                build(temporary)
+            except sqlite3.Error as error:
+                raise ConfigError(f"{output}: {cannot} ({error})") from None
+            os.replace(temporary, output)
+        finally:
+            temporary.unlink(missing_ok=True)
+    click.echo(f"Wrote {output}{what}", err=True)

@@ -20,6 +20,7 @@ from ingest.cli.base import (
     resolve_snapshot,
     review_state,
     snapshots_option,
+    write_file,
     write_output,
 )
 from ingest.errors import ConfigError
@@ -155,16 +156,22 @@ def _write_report_index(snapshots_dir: Path, output: Path, today: date, ledger: 
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["json", "csv"]),
+    type=click.Choice(["json", "csv", "sqlite"]),
     default="json",
     show_default=True,
-    help="json: the normalized document (see `ingest schema`); csv: one row per call period.",
+    help="json: the normalized document (see `ingest schema`); csv: one row per call period; "
+    "sqlite: programs, calls, contacts, changes and decisions as tables (needs --output FILE.db).",
 )
-def export(snapshots_dir: Path, output: Path | None, fmt: str) -> int:
-    """Write the latest snapshot's records as one normalized JSON document, or CSV for spreadsheets."""
+@ledger_option
+def export(snapshots_dir: Path, output: Path | None, fmt: str, ledger_path: Path) -> int:
+    """Write the latest snapshot's records as one normalized JSON document, CSV for spreadsheets, or a
+    SQLite database for Datasette (with every snapshot's changes and the ledger's decisions)."""
     from ingest.report.spreadsheet import export_csv
 
-    latest = latest_snapshot(SnapshotStore(snapshots_dir))
+    store = SnapshotStore(snapshots_dir)
+    latest = latest_snapshot(store)
+    if fmt == "sqlite":
+        return _export_sqlite(store, latest, output, ledger_path)
     if fmt == "csv":
         write_output(export_csv(latest.records), output)
         return EXIT_OK
@@ -175,6 +182,33 @@ def export(snapshots_dir: Path, output: Path | None, fmt: str) -> int:
         records=latest.records,
     )
     write_output(document.model_dump_json(indent=2) + "\n", output)
+    return EXIT_OK
+
+
+def _export_sqlite(store: SnapshotStore, latest: Snapshot, output: Path | None, ledger_path: Path) -> int:
+    from functools import partial
+
+    from ingest.report.database import write_database
+    from ingest.review import Ledger
+
+    if output is None:
+        raise ConfigError("--format sqlite writes a database file: give it with --output FILE.db")
+    if output.is_dir():
+        raise ConfigError(f"{output}: is a folder; --output must name the database file")
+    review = review_state(ledger_path)
+    decisions = Ledger(ledger_path).read()[0] if ledger_path.is_file() else []
+    seen = store.seen_changes()
+    build = partial(
+        write_database,
+        snapshot=latest.name,
+        records=latest.records,
+        seen=seen,
+        decisions=decisions,
+        review=review,
+    )
+    write_file(
+        build, output, what=f" ({len(latest.records)} programs, {len(seen)} changes; `datasette {output}`)"
+    )
     return EXIT_OK
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -66,8 +67,11 @@ _create_option = click.option(
 @_ledger_option(str(DEFAULT_LEDGER))
 @snapshots_option
 @click.option("--exit-code", is_flag=True, help="Exit 1 when changes wait for review.")
+@click.option("--json", "as_json", is_flag=True, help='Print the listing as {"waiting": [...]} for machines.')
 @click.pass_context
-def review_group(ctx: click.Context, ledger_path: Path, snapshots_dir: Path, exit_code: bool) -> int:
+def review_group(
+    ctx: click.Context, ledger_path: Path, snapshots_dir: Path, exit_code: bool, as_json: bool
+) -> int:
     """List the changes waiting for review (in every snapshot, each once); decide with ack, dismiss, expect.
 
     A change waits until its id is acked or dismissed, or an expectation covers its program and field.
@@ -75,21 +79,36 @@ def review_group(ctx: click.Context, ledger_path: Path, snapshots_dir: Path, exi
     ctx.obj = _ReviewPaths(ledger_path, snapshots_dir)
     if ctx.invoked_subcommand is not None:
         return EXIT_OK
-    waiting = _show_pending(ctx.obj)
+    waiting = _show_pending(ctx.obj, as_json=as_json)
     return EXIT_REVIEW if exit_code and waiting else EXIT_OK
 
 
-def _show_pending(paths: _ReviewPaths) -> int:
+def _show_pending(paths: _ReviewPaths, *, as_json: bool = False) -> int:
     from ingest.report.listing import change_line, undetected_line
+    from ingest.report.wording import describe
 
     store = SnapshotStore(paths.snapshots)
     newest = latest_snapshot(store).name  # "no snapshot yet" like every other command, not "nothing waits"
     undetected = store.undetected(newest)
-    if undetected:  # checked by hand: they have no id to decide on and do not count as waiting
+    pending = review_state(paths.ledger).pending_in(store)
+    if not as_json and undetected:  # checked by hand: no id to decide on, and they do not count as waiting
         click.echo(f"Snapshot {newest}: the sites declare {len(undetected)} update(s) ingest did not detect:")
         for update in undetected:
             click.echo(f"  {undetected_line(update)}")
-    pending = review_state(paths.ledger).pending_in(store)
+    if as_json:
+        waiting = [
+            {
+                "snapshot": item.snapshot,
+                "seen_at": item.created_at.isoformat(),
+                "description": describe(item.change),
+                **item.change.model_dump(mode="json"),
+            }
+            for item in pending
+        ]
+        declared = [update.model_dump(mode="json") for update in undetected]
+        document = {"waiting": waiting, "count": len(waiting), "undetected": declared}
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        return len(pending)
     if not pending:
         click.echo("No changes wait for review.")
         return 0
@@ -283,12 +302,25 @@ def _expectation(
     show_default=True,
     help="Consecutive failed runs after which a source counts as failing.",
 )
-def health_command(snapshots_dir: Path, threshold: int) -> int:
+@click.option(
+    "--json", "as_json", is_flag=True, help='Print {"sources": [...], "alerts": [...]} for machines.'
+)
+def health_command(snapshots_dir: Path, threshold: int, as_json: bool) -> int:
     """Show each source's health across the snapshots, and the alerts the latest run raised."""
     from ingest.health import alerts, health_table, source_health
 
     store = SnapshotStore(snapshots_dir)
     latest_snapshot(store)
+    if as_json:
+        document = {
+            "threshold": threshold,
+            "sources": [{**asdict(item), "failing": item.failing} for item in source_health(store).values()],
+            "alerts": [
+                {**asdict(alert), "message": alert.message} for alert in alerts(store, threshold=threshold)
+            ],
+        }
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2, default=_json_value))
+        return EXIT_OK
     click.echo(health_table(source_health(store)), nl=False)
     latest = store.manifests()[-1:]
     for note in latest[0].notes if latest else []:
@@ -299,3 +331,10 @@ def health_command(snapshots_dir: Path, threshold: int) -> int:
     for alert in raised:
         click.echo(f"  {alert.kind.upper()}: {alert.message}")
     return EXIT_OK
+
+
+def _json_value(value: object) -> str:
+    """Moments as ISO 8601 (UTC as stored); enumerations are strings already."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -19,8 +21,8 @@ from ingest.cli.base import (
 )
 from ingest.errors import SnapshotError
 from ingest.health import DEFAULT_THRESHOLD, Alert
-from ingest.models import SourceResult, SourceStatus
-from ingest.snapshot import SnapshotStore
+from ingest.models import JAPAN, Program, SourceResult, SourceStatus
+from ingest.snapshot import SeenChange, SnapshotStore
 
 
 @cli.command()
@@ -108,16 +110,43 @@ def run(
                     else "."
                 )
             )
+    raised: list[Alert] = []
     if snapshot is not None:  # alerts are state transitions: a source starts failing, or recovers
         from ingest.health import alerts
 
-        for line in _alert_lines(alerts(SnapshotStore(snapshots_dir), threshold=alert_after)):
+        raised = alerts(SnapshotStore(snapshots_dir), threshold=alert_after)
+        for line in _alert_lines(raised):
             click.echo(f"ALERT: {line}")
+    latest = snapshot or outcome.previous
+    _notify(sources_dir, still_waiting, raised, latest.records if latest else [])
     if not exit_code:
         return EXIT_OK
     if still_waiting:
         return EXIT_REVIEW
     return EXIT_SOURCES_FAILED if outcome.failed_sources else EXIT_OK
+
+
+def _notify(
+    sources_dir: Path, waiting: list[SeenChange], raised: list[Alert], records: list[Program]
+) -> None:
+    """Send the run's one digest when notifications are configured. Never fails the run: a problem is
+    one warning, and the exit status stays the run's."""
+    from ingest.notify import build_digest, send, targets
+    from ingest.sources import load_sources
+
+    try:
+        settings = load_sources(sources_dir).notify
+        urls = targets(settings, os.environ)
+        if not urls:
+            return
+        digest = build_digest(waiting, raised, records, settings, today=datetime.now(JAPAN).date())
+        problem = send(digest, urls) if digest else None
+    except Exception as error:  # notifying is a courtesy: whatever goes wrong, the run stands
+        problem = f"the notification was not sent ({type(error).__name__}: {error})"
+    if problem:
+        click.echo(f"WARNING: {' '.join(problem.split())}", err=True)
+    elif digest:
+        click.echo(f"Notified {len(urls)} target(s): {digest.title}")
 
 
 def _alert_lines(raised: list[Alert]) -> list[str]:

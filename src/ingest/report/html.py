@@ -444,9 +444,11 @@ def run_view(store: SnapshotStore, name: str, review: ReviewState) -> RunView:
     )
 
 
-def upcoming_deadlines(records: Iterable[Program], *, today: date) -> list[DeadlineView]:
-    """Calls closing on a day in [today, today + 90 days], soonest first."""
-    until = today + DEADLINE_WINDOW
+def upcoming_deadlines(
+    records: Iterable[Program], *, today: date, window: timedelta = DEADLINE_WINDOW
+) -> list[DeadlineView]:
+    """Calls closing on a day in [today, today + window] (90 days unless told), soonest first."""
+    until = today + window
     rows: list[DeadlineView] = []
     for program in records:
         for call in program.calls:
