@@ -64,7 +64,9 @@ def test_calls_contacts_links_and_conflicts_are_rendered_not_dumped() -> None:
         "sources disagree on calls[2025 call].closes: "
         "jst-crest says 10 June 2025; reference-pdf says 3 June 2025"
     )
-    assert "{" not in "".join(describe(c) for c in _stored("websites") + _stored("edition"))  # no raw JSON
+    described = [describe(c) for c in _stored("websites") + _stored("edition")]
+    assert "{" not in "".join(described)  # no raw JSON
+    assert not [text for text in described if "no dates → no dates" in text]  # a contact is not a call
 
 
 def _stored(pair: str) -> list[Change]:

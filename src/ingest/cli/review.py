@@ -145,48 +145,34 @@ def _record_decision(
     return EXIT_OK
 
 
-@review_group.command("ack")
-@click.argument("change_ids", nargs=-1, required=True, metavar="ID...")
-@_note_option
-@_by_option
-@_ledger_option(None)
-@_snapshots_override
-@_create_option
-@click.pass_context
-def review_ack(
-    ctx: click.Context,
-    change_ids: tuple[str, ...],
-    note: str,
-    by: str | None,
-    ledger_path: Path | None,
-    snapshots_dir: Path | None,
-    create: bool,
-) -> int:
-    """Record that changes are real and have been handled (each change once)."""
-    paths = _review_paths(ctx, ledger_path, snapshots_dir)
-    return _record_decision("ack", change_ids, note, by, paths, create)
+def _decision_command(kind: str, summary: str) -> None:
+    """`ingest review ack` and `dismiss`: the same arguments, a different decision."""
+
+    @review_group.command(kind, help=summary)
+    @click.argument("change_ids", nargs=-1, required=True, metavar="ID...")
+    @_note_option
+    @_by_option
+    @_ledger_option(None)
+    @_snapshots_override
+    @_create_option
+    @click.pass_context
+    def command(
+        ctx: click.Context,
+        change_ids: tuple[str, ...],
+        note: str,
+        by: str | None,
+        ledger_path: Path | None,
+        snapshots_dir: Path | None,
+        create: bool,
+    ) -> int:
+        paths = _review_paths(ctx, ledger_path, snapshots_dir)
+        return _record_decision(kind, change_ids, note, by, paths, create)
 
 
-@review_group.command("dismiss")
-@click.argument("change_ids", nargs=-1, required=True, metavar="ID...")
-@_note_option
-@_by_option
-@_ledger_option(None)
-@_snapshots_override
-@_create_option
-@click.pass_context
-def review_dismiss(
-    ctx: click.Context,
-    change_ids: tuple[str, ...],
-    note: str,
-    by: str | None,
-    ledger_path: Path | None,
-    snapshots_dir: Path | None,
-    create: bool,
-) -> int:
-    """Record that changes are noise (an extraction quirk, a value a later run superseded)."""
-    paths = _review_paths(ctx, ledger_path, snapshots_dir)
-    return _record_decision("dismiss", change_ids, note, by, paths, create)
+_decision_command("ack", "Record that changes are real and have been handled (each change once).")
+_decision_command(
+    "dismiss", "Record that changes are noise (an extraction quirk, a value a later run superseded)."
+)
 
 
 @review_group.command("expect")

@@ -121,6 +121,8 @@ def _values(change: Change) -> str:
 
 
 def _quoted(value: Any) -> str:
+    if isinstance(value, dict) and value and all(isinstance(item, dict) for item in value.values()):
+        return "; ".join(_quoted(item) for item in value.values())  # a keyed collection: each item
     if isinstance(value, dict):
         return _contact_text(value) or _call_text(value)
     if _moment(value) is not None:
