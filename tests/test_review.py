@@ -385,3 +385,12 @@ def test_review_without_snapshots_says_so(tmp_path: Path, capsys: pytest.Capture
         main(["review", "--exit-code", "--snapshots", str(empty), "--ledger", str(tmp_path / "l.tsv")]) == 2
     )
     assert "no snapshot yet" in capsys.readouterr().err
+
+
+def test_a_malformed_ledger_line_does_not_block_a_new_decision(tmp_path: Path, store: SnapshotStore) -> None:
+    ledger = tmp_path / "ledger.tsv"
+    ledger.write_text(LEDGER_HEADER + "2026-11-24T13:00:05Z\tAna\tapprove\taaaaaaaaaaaa\tok\n")
+    change = store.seen_changes()[0].change
+    assert _cli(store, ledger, "ack", change.id, "--note", "checked", "--by", "Ana") == 0
+    decisions, problems = Ledger(ledger).read()
+    assert [d.subject for d in decisions] == [change.id] and len(problems) == 1

@@ -207,9 +207,9 @@ class Ledger:
         bad = [change_id for change_id in change_ids if not _CHANGE_ID.match(change_id)]
         if bad:
             raise UnknownChangeError(f"not a change id: {bad[0]!r} (see `ingest review`)")
-        earlier = {
-            d.subject: d for d in self.decisions() if d.kind in (DecisionKind.ACK, DecisionKind.DISMISS)
-        }
+        # The well-formed lines: a malformed one elsewhere (reported by every read) blocks no decision.
+        decided = (DecisionKind.ACK, DecisionKind.DISMISS)
+        earlier = {d.subject: d for d in self.read()[0] if d.kind in decided}
         repeated = [earlier[change_id] for change_id in change_ids if change_id in earlier]
         if repeated:
             first = repeated[0]

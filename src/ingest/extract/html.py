@@ -105,16 +105,21 @@ _CHANGE_LOG = re.compile(
 )
 
 
+# A full date has a year: four digits, or an era year (令和7年, R7., 令和八年).
+_MAY_HOLD_YEAR = re.compile(r"\d{4}|年|[RHrh]\s?\d{1,2}[./]")
+
+
 def unused_dates(page: Page, calls: list[CallPeriod]) -> list[str]:
     """The lines of the page's main text that hold a full date no call was read from: a reviewer sees
     when an extractor is blind to something (a new call, a moved deadline in a table it ignores)."""
     used = [canonical_text(text) for call in calls for text in (call.raw, call.label or "") if text]
     found: list[str] = []
     for line in visible_text(page.main).splitlines():
-        if _CHANGE_LOG.search(line) or not find_moments(line):
+        # Cheap tests first (no year at all, a call's own text, a change-log entry); the date parser last.
+        if not _MAY_HOLD_YEAR.search(line) or _CHANGE_LOG.search(line):
             continue
         key = canonical_text(line)
-        if not any(key in text or text in key for text in used):
+        if not any(key in text or text in key for text in used) and find_moments(line):
             found.append(line)
     return unique(found)
 

@@ -425,6 +425,7 @@ def run_view(store: SnapshotStore, name: str, review: ReviewState) -> RunView:
         changes, problem = [], problem or f"{CHANGES} is unreadable"
     categories = Counter(str(change.category) for change in changes)
     seen_at = manifest.created_at if manifest else None
+    statuses = Counter(review.status(change, seen_at) for change in changes)
     pending = review.pending(changes, seen_at)
     before = store.previous_of(name)
     return RunView(
@@ -436,8 +437,8 @@ def run_view(store: SnapshotStore, name: str, review: ReviewState) -> RunView:
         categories=sorted(categories.items(), key=lambda item: (item[0] == "other", -item[1], item[0])),
         severities=_severity_counts(Severity(change.severity) for change in pending),
         review=len(pending),
-        reviewed=sum(review.status(change, seen_at) is ReviewStatus.REVIEWED for change in changes),
-        expected=sum(review.status(change, seen_at) is ReviewStatus.EXPECTED for change in changes),
+        reviewed=statuses[ReviewStatus.REVIEWED],
+        expected=statuses[ReviewStatus.EXPECTED],
         sources=len(manifest.sources) if manifest else 0,
         failed=[s for s in manifest.sources if s.status == SourceStatus.FAILED] if manifest else [],
         problem=problem,
