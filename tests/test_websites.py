@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -215,6 +216,27 @@ def test_offline_run_still_writes_a_snapshot(
     assert jst and all(s.status == "failed" and s.error_kind == "connection" for s in jst)
     err = capsys.readouterr().err
     assert "jst-crest: FAILED (connection)" in err
+
+
+def test_a_fresh_clones_first_offline_run_is_the_first_snapshot_and_raises_no_alert(
+    sources: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No snapshot is committed, so a newcomer's first run compares with nothing and alerts about
+    nothing; their second offline run is the second failure in a row and says so, once."""
+    if shutil.which("git") and (ROOT / ".git").exists():
+        tracked = subprocess.run(
+            ["git", "-C", str(ROOT), "ls-files", "snapshots"], capture_output=True, text=True, check=True
+        )
+        assert tracked.stdout == ""
+    hosts = ("www.jst.go.jp", "www.amed.go.jp", "www.jsps.go.jp", "www.hfsp.org")
+    closed = {host: f"127.0.0.{index}:9" for index, host in enumerate(hosts, start=1)}  # nothing listens
+    offline = Runner(sources, tmp_path / "snapshots", closed)
+    assert offline() == 0
+    first = capsys.readouterr().out
+    assert "First snapshot: nothing to compare with yet." in first and "ALERT" not in first
+    assert offline() == 0
+    second = capsys.readouterr().out
+    assert second.count("ALERT") == 1 and "have failed 2 run(s) in a row (connection)" in second
 
 
 def test_a_304_reuses_records_only_while_the_extractor_code_is_the_same(

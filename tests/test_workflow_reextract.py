@@ -1,17 +1,20 @@
 """`.github/workflows/reextract.yml`, executed as GitHub would run it (tests/workflow_runner.py) on a
-checkout holding the committed example snapshot: a replay that finds nothing and one that finds an
-extractor-induced change both leave the job green, with the report in the job summary."""
+checkout holding one snapshot of the bundled reference PDF (made by a real run): a replay that finds
+nothing and one that finds an extractor-induced change both leave the job green, with the report in
+the job summary."""
 
 from __future__ import annotations
 
 import json
 import shutil
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
 
+from ingest.pipeline import run
 from workflow_runner import run_job
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,9 +28,12 @@ def checkout(tmp_path: Path) -> Path:
     work = tmp_path / "work"
     work.mkdir()
     shutil.copytree(ROOT / "sources", work / "sources")
-    shutil.copytree(
-        ROOT / "snapshots", work / "snapshots", ignore=shutil.ignore_patterns(".lock", ".running")
-    )
+    # Only the reference PDF: a run of the websites would try the internet.
+    declared = (work / "sources" / "sources.toml").read_text(encoding="utf-8")
+    pdf_only = declared.split("[[source]]")[:2]
+    (work / "sources" / "sources.toml").write_text("[[source]]".join(pdf_only), encoding="utf-8")
+    outcome = run(work / "sources", work / "snapshots", now=datetime(2026, 11, 24, 14, 38, tzinfo=UTC))
+    assert outcome.snapshot is not None and [s.id for s in outcome.sources] == ["reference-pdf"]
     (work / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
     return work
 

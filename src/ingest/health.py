@@ -169,7 +169,8 @@ def _runs_by_source(history: list[Manifest]) -> dict[str, list[_Run]]:
     runs: dict[str, list[_Run]] = {}
     for manifest in history:
         for result in manifest.sources:
-            runs.setdefault(result.id, []).append((manifest, result))
+            if result.status != SourceStatus.NOT_RUN:  # left out of that run: it neither failed nor worked
+                runs.setdefault(result.id, []).append((manifest, result))
     return runs
 
 

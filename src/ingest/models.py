@@ -331,6 +331,7 @@ class SourceStatus(StrEnum):
     NOT_MODIFIED = "not-modified"  # the server answered 304; stored bytes re-extracted
     PARTIAL = "partial"  # read, but some pages or fields were not: their last good values are kept
     FAILED = "failed"  # nothing usable this run; earlier records carried forward as stale
+    NOT_RUN = "not-run"  # left out of this run (`run --only`): its previous result and records, as they were
 
 
 class FetchedPage(Record):

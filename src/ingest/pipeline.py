@@ -67,16 +67,23 @@ def run(
     progress: Progress | None = None,
     rewrite_hosts: dict[str, str] | None = None,
     review: ReviewState | None = None,
+    only: frozenset[str] | None = None,
 ) -> RunOutcome:
     """Extract every declared source and write one snapshot with its diff against the previous one.
-    `review` (the ledger's state) decides what report.md counts as waiting for review."""
+    `review` (the ledger's state) decides what report.md counts as waiting for review. With `only`
+    (source ids), the other sources are not read: their previous results and records are carried
+    as they were, status `not-run`, so the snapshot is complete and the diff shows only theirs."""
     now = now or datetime.now(UTC)
     declared = load_sources(sources_dir)
+    if only is not None:
+        unknown = sorted(only - {source.id for source in declared.source})
+        if unknown:
+            raise ConfigError(f"--only: no source {', '.join(unknown)} in {sources_dir / 'sources.toml'}")
     settings = _fetch_settings(declared.fetch, rewrite_hosts)  # a bad setting stops the run before any work
     store = SnapshotStore(snapshots_dir)
     # One run at a time: two would both compare with the same previous snapshot.
     with store.locked(now) as unfinished:
-        outcome = _run_locked(declared, settings, sources_dir, store, now, progress, review, unfinished)
+        outcome = _run_locked(declared, settings, sources_dir, store, now, progress, review, unfinished, only)
     return outcome
 
 
@@ -89,6 +96,7 @@ def _run_locked(
     progress: Progress | None,
     review: ReviewState | None,
     unfinished: str | None,
+    only: frozenset[str] | None,
 ) -> RunOutcome:
     previous, unreadable = store.latest_readable()
     notes = [f"{problem}: skipped, compared with the newest readable snapshot" for problem in unreadable]
@@ -105,17 +113,27 @@ def _run_locked(
         if progress:
             progress(outcome.result)
 
-    for source in declared.source:
+    chosen = [source for source in declared.source if only is None or source.id in only]
+    if only is not None:
+        left_out = [source for source in declared.source if source.id not in only]
+        outcomes.extend(_not_run(source, before.get(source.id, Previous())) for source in left_out)
+        notes.append(
+            f"only {', '.join(sorted(only))} read (`--only`); {len(left_out)} other source(s) carried "
+            f"as they were in {previous.name if previous else 'no earlier snapshot'}"
+        )
+    for source in chosen:
         if isinstance(source, PdfSource):
             log.info("%s: reading %s", source.id, source.path)
             previous_source = before.get(source.id, Previous())
             finished(_run_pdf_source(source, sources_dir, store, previous_source, now, declared.extract))
-    websites = [s for s in declared.source if isinstance(s, HtmlSource)]
+    websites = [s for s in chosen if isinstance(s, HtmlSource)]
     if websites:
         log.info("fetching %d website source(s)", len(websites))
         with Fetcher(settings) as fetcher:
             for result, records in read_websites(websites, before, fetcher, store, declared.extract):
                 finished(SourceOutcome(result=result, records=records))
+    order = {source.id: index for index, source in enumerate(declared.source)}
+    outcomes.sort(key=lambda outcome: order[outcome.result.id])  # the manifest lists them as declared
     records = merge_records([record for outcome in outcomes for record in outcome.records])
     changes = diff_programs(previous.records, records) if previous else []
     undetected: list[UndetectedUpdate] = []
@@ -274,6 +292,17 @@ def _check_count(source: PdfSource, records: list[Program], previous: Previous) 
             f"{source.location}: gave {len(records)} program(s) where the previous snapshot had {before}; "
             "treated as an extraction failure"
         )
+
+
+def _not_run(source: PdfSource | HtmlSource, previous: Previous) -> SourceOutcome:
+    """A source left out of the run: what the previous snapshot had of it, unchanged."""
+    if previous.result is None:
+        result = SourceResult(
+            id=source.id, kind=source.kind, location=source.location, status=SourceStatus.NOT_RUN
+        )
+    else:
+        result = previous.result.model_copy(update={"status": SourceStatus.NOT_RUN}, deep=True)
+    return SourceOutcome(result=result, records=list(previous.records))
 
 
 def carry_forward(previous: list[Program]) -> list[Program]:

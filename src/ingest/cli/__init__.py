@@ -2,7 +2,8 @@
 
 The group, exit statuses and shared options live in `ingest.cli.base`; the commands in `run`
 (running, extraction), `review` (review workflow, health) and `reports` (diff, report, exports).
-Importing them here registers their commands on the group; they import only from `base`.
+Importing them here registers their commands on the group; they import only from `base` (and `run`
+from `progress`, its live per-source lines).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from ingest.cli.base import (
 )
 from ingest.errors import SnapshotError
 from ingest.health import DEFAULT_THRESHOLD, Alert
-from ingest.models import JAPAN, Program, SourceResult, SourceStatus
+from ingest.models import JAPAN, Program
 from ingest.snapshot import SeenChange, SnapshotStore
 
 
@@ -44,6 +44,13 @@ from ingest.snapshot import SeenChange, SnapshotStore
     show_default=True,
     help="Alert when a source has failed this many runs in a row (once), and when it recovers.",
 )
+@click.option(
+    "--only",
+    "only",
+    multiple=True,
+    metavar="SOURCE_ID",
+    help="Read only this source (repeatable); the others are carried as they were, status not-run.",
+)
 def run(
     sources_dir: Path,
     snapshots_dir: Path,
@@ -51,15 +58,23 @@ def run(
     rewrite_hosts: tuple[str, ...],
     ledger_path: Path,
     alert_after: int,
+    only: tuple[str, ...],
 ) -> int:
     """Extract every source, write a dated snapshot and a diff report against the previous one."""
+    from ingest.cli.progress import SourceProgress
     from ingest.pipeline import run as run_pipeline
 
     mirrors = dict(_host_pair(item) for item in rewrite_hosts)
     review = review_state(ledger_path)
-    outcome = run_pipeline(
-        sources_dir, snapshots_dir, progress=_show_source, rewrite_hosts=mirrors or None, review=review
-    )
+    with SourceProgress(sources_dir, only=set(only) or None) as progress:
+        outcome = run_pipeline(
+            sources_dir,
+            snapshots_dir,
+            progress=progress.finished,
+            rewrite_hosts=mirrors or None,
+            review=review,
+            only=frozenset(only) if only else None,
+        )
     waiting = review.pending(
         outcome.changes, outcome.snapshot.manifest.created_at if outcome.snapshot else None
     )
@@ -171,16 +186,6 @@ def _host_pair(item: str) -> tuple[str, str]:
     if not (sep and host and mirror):
         raise click.BadParameter(f"{item!r} is not HOST=MIRROR (e.g. www.jst.go.jp=127.0.0.1:8080)")
     return host, mirror
-
-
-def _show_source(result: SourceResult) -> None:
-    if result.status == SourceStatus.FAILED:
-        kept = f"; kept {result.stale_records} stale record(s)" if result.stale_records else ""
-        click.echo(f"  {result.id}: FAILED ({result.error_kind}) {result.error}{kept}", err=True)
-    else:
-        click.echo(f"  {result.id}: {result.status}, {result.records} record(s)", err=True)
-        for problem in result.problems:
-            click.echo(f"    {problem}", err=True)
 
 
 @cli.command()
