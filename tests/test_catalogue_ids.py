@@ -145,3 +145,24 @@ def test_the_benchmark_site_titles_give_one_id_each() -> None:
     titles = [module.make_record(i, rng)["title"] for i in range(1, 1001)]
     catalogue = load_catalogue()
     assert len({catalogue.identify(title, []) for title in titles}) == len(set(titles)) == 1000
+
+
+def test_japanese_titles_are_told_apart_and_keep_their_id_across_editions() -> None:
+    """slugify keeps only ASCII, so every 令和8年度… title once became the id "8" and distinct
+    Japanese programs merged into one record."""
+    international = derive_id("令和8年度 国際共同研究プログラム 公募")
+    medical = derive_id("令和8年度「医療分野国際科学技術共同研究開発推進事業」公募")
+    assert international != medical and international.startswith("ja-") and medical.startswith("ja-")
+    assert "8" not in (international, medical)
+    assert derive_id("令和7年度 国際共同研究プログラム 公募") == international  # next edition, same id
+    assert derive_id("２０２６年度 国際共同研究プログラム　募集要項") == international  # full-width, 西暦
+    assert derive_id("第3回 国際共同研究プログラム 公募のお知らせ") == international
+    assert derive_id("2026年度 戦略的国際共同研究プログラム（SICORP） 公募") == "sicorp"  # an acronym reads
+
+
+def test_generated_japanese_titles_get_distinct_ids() -> None:
+    rng = random.Random(7)
+    themes = ["感染症", "再生医療", "脳科学", "がん", "創薬基盤", "医療機器", "ゲノム", "公衆衛生"]
+    kinds = ["国際共同研究", "若手研究者派遣", "研究開発推進事業", "国際連携拠点"]
+    titles = {f"令和{rng.randint(1, 9)}年度 {theme}{kind}プログラム" for theme in themes for kind in kinds}
+    assert len({derive_id(title) for title in titles}) == len({t.split(" ", 1)[1] for t in titles})

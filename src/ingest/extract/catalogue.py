@@ -13,11 +13,17 @@ from functools import cache
 from importlib import resources
 from urllib.parse import urlsplit
 
-from ingest.normalize import clean_text, slugify
+from ingest.normalize import canonical_text, clean_text, slugify
 
 # Words that change every edition and must not leak into a derived id.
 # Years change every edition; other numbers ("No. 0001") identify the program and stay.
 _VOLATILE = re.compile(r"\b(?:FY\s?(?:19|20)\d{2}|(?:19|20)\d{2}|fiscal year|call for \w+)\b", re.IGNORECASE)
+# The same in Japanese titles: the fiscal year in either calendar (令和8年度, 2026年度), the round
+# (第3回), and the words of the announcement around the program's name (公募, 募集要項, のお知らせ).
+_VOLATILE_JA = re.compile(
+    r"(?:令和|平成)\s*(?:\d+|元)\s*年度?|(?:19|20)\d{2}\s*年度?|第\s*\d+\s*回"
+    r"|(?:公募|募集)(?:要領|要項|案内|開始|情報)?|のお知らせ|について|[「」『』【】]"
+)
 # A number that names the program ("No. 2025", "Nr. 7", "#12") is never a year, whatever its digits.
 _DESIGNATOR = re.compile(r"(?:\b(?:No|Nos|Nr|Number)\b\.?|#)\s*\d+[A-Za-z]?\b", re.IGNORECASE)
 _MAX_ID = 60
@@ -68,6 +74,7 @@ def derive_id(title: str) -> str:
     Distinct titles never share an id: a slug longer than the limit keeps its readable start and
     ends with a short hash of the whole slug instead of being cut (cutting merged "… Program No.
     0016" with "… Program No. 0017")."""
+    title = clean_text(title)  # full-width forms: （SICORP） is an acronym, ２０２６年度 a year
     designators = [match.group() for match in _DESIGNATOR.finditer(title)]
     acronyms = [a for a in re.findall(r"\(([A-Z][A-Za-z0-9-]{1,15})\)", title) if not _VOLATILE.fullmatch(a)]
     if acronyms:
@@ -79,8 +86,14 @@ def derive_id(title: str) -> str:
             parts += [_VOLATILE.sub(" ", piece), designator]
         base = " ".join(parts)
     slug = slugify(base)
+    if not re.search("[a-z]", slug):
+        # Nothing readable in ASCII (a Japanese title: slugify keeps only the digits of 令和8年度, so
+        # every such program became "8"): the id is a hash of the title without its volatile words.
+        name = canonical_text(_VOLATILE_JA.sub(" ", _VOLATILE.sub(" ", canonical_text(title))))
+        digest = hashlib.sha256(name.encode()).hexdigest()[:_HASH_LENGTH]
+        return f"{'program' if name.isascii() else 'ja'}-{digest}"
     if len(slug) <= _MAX_ID:
-        return slug or "program"
+        return slug
     digest = hashlib.sha256(slug.encode()).hexdigest()[:_HASH_LENGTH]
     head = slug[: _MAX_ID - _HASH_LENGTH - 1]
     head = head.rsplit("-", 1)[0] if "-" in head else head  # whole words only
