@@ -237,3 +237,83 @@ def test_japanese_and_english_pages_over_several_runs(tmp_path: Path) -> None:
         assert changes == ["conflicts"] and set(resolved.old) == {DEADLINE_CONFLICT, "languages.english-page"}
         assert not resolved.new
         assert records["e-asia-jrp"].calls[0].closes == MAY_27
+
+
+def test_a_paired_run_replays_to_no_change(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ingest.cli import main
+
+    sources, snapshots = tmp_path / "sources", tmp_path / "snapshots"
+    sources.mkdir()
+    (sources / "sources.toml").write_text(
+        SOURCES.replace("[languages]", "[extract]\nisolate = false\n\n[languages]")
+    )
+    with serve_sites() as (state, mirrors):
+        state.faults[("www.amed.go.jp", JA_PATH)] = Fault(
+            body=(FIXTURES / "amed-ja-extended.html").read_bytes()
+        )
+        state.faults[("www.amed.go.jp", EN_PATH)] = Fault(body=(FIXTURES / "amed-en.html").read_bytes())
+        run(sources, snapshots, now=datetime(2026, 4, 10, tzinfo=UTC), rewrite_hosts=mirrors)
+    capsys.readouterr()
+    args = ["reextract", "--sources", str(sources), "--snapshots", str(snapshots), "--json", "--exit-code"]
+    assert main(args) == 0  # before the replay marked the pair, the English call came back as a second call
+    assert '"changes": []' in capsys.readouterr().out
+
+
+def test_a_page_that_cannot_be_paired_is_read_as_before_and_says_why(tmp_path: Path) -> None:
+    sources, snapshots = tmp_path / "sources", tmp_path / "snapshots"
+    sources.mkdir()
+    toml = SOURCES.split("[[source]]")[0] + "\n".join(
+        [
+            "[[source]]",
+            'id = "amed-e-asia"',
+            'kind = "html"',
+            'url = "https://www.amed.go.jp/koubo/20/01/2001B_00101.html"',
+            'allowed_domains = ["amed.go.jp"]',
+            'programs = ["e-asia-jrp"]',
+            "discover_counterpart = true",  # its only "English" link leads to the English home page
+            "",
+            "[[source]]",
+            'id = "jst-crest-call"',
+            'kind = "html"',
+            f'url = "{JST_JA}"',
+            'allowed_domains = ["jst.go.jp"]',
+            'programs = ["crest"]',
+            'counterpart = "https://www.example.org/crest/en/"',  # outside the allowed domains
+        ]
+    )
+    (sources / "sources.toml").write_text(toml)
+    with serve_sites() as (state, mirrors):
+        outcome = run(sources, snapshots, now=datetime(2026, 4, 10, tzinfo=UTC), rewrite_hosts=mirrors)
+        assert state.hits[("www.amed.go.jp", "/en/index.html")] == 0
+    problems = {s.id: s.problems for s in outcome.sources}
+    assert problems["amed-e-asia"] == [
+        "not paired with another language: https://www.amed.go.jp/koubo/20/01/2001B_00101.html: "
+        "no link to the English page was found"
+    ]
+    assert problems["jst-crest-call"] == [
+        "not paired with another language: https://www.example.org/crest/en/: outside the allowed domains"
+    ]
+    assert all(s.status == "ok" for s in outcome.sources)
+    assert outcome.snapshot is not None
+    records = {r.id: r for r in outcome.snapshot.records}
+    assert all(p.language is None for r in records.values() for p in r.provenance)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('counterpart = "ftp://www.amed.go.jp/en/"', "should match pattern"),
+        ('language = "fr"', "'ja' or 'en'"),
+        ("counterpart_grace_days = 3", "Extra inputs are not permitted"),
+    ],
+)
+def test_the_language_settings_are_validated(tmp_path: Path, line: str, message: str) -> None:
+    from ingest.errors import ConfigError
+    from ingest.sources import load_sources
+
+    (tmp_path / "sources.toml").write_text(SOURCES.replace("discover_counterpart = true", line))
+    with pytest.raises(ConfigError, match=message):
+        load_sources(tmp_path)
+    (tmp_path / "sources.toml").write_text(SOURCES.replace("grace_days = 14", "grace_days = -1"))
+    with pytest.raises(ConfigError, match=r"languages\.grace_days"):
+        load_sources(tmp_path)

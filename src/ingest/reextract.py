@@ -14,6 +14,7 @@ from ingest.errors import IngestError
 from ingest.extract import is_pdf
 from ingest.extract.guidelines import DocumentLink, document_links, read_guideline
 from ingest.isolation import ExtractLimits, extract_pdf_limited, run_limited
+from ingest.languages import Counterpart, tag
 from ingest.merge import merge_records
 from ingest.models import Change, Document, FetchedPage, Program, SourceResult, SourceStatus
 from ingest.pipeline import previous_by_source
@@ -45,6 +46,7 @@ def replay(store: SnapshotStore, snapshot: Snapshot, sources_dir: Path) -> Repla
         try:
             fresh = _reextract(store, result, websites.get(result.id), declared.extract)
             fresh = _with_guidelines(store, result, fresh, recorded, declared.extract)
+            fresh = _paired_as_recorded(fresh, recorded)
         except IngestError as error:
             skipped.append(f"{result.id}: {error}")
             continue
@@ -142,3 +144,17 @@ def _attach(records: list[Program], document: Document, page_url: str) -> list[P
         else r
         for i, r in enumerate(records)
     ]
+
+
+def _paired_as_recorded(records: list[Program], recorded: list[Program]) -> list[Program]:
+    """A page paired with its other-language counterpart (the run marks it when it finds the counterpart,
+    not the extractor) is marked the same way in the replay, so the pair merges as it did."""
+    pairs = {
+        p.url: Counterpart(url=p.url, language=p.language, other_url=p.counterpart)
+        for r in recorded
+        for p in r.provenance
+        if p.url and p.language and p.counterpart
+    }
+    for pair in pairs.values():
+        records = tag(records, pair)
+    return records
