@@ -55,6 +55,13 @@ def test_the_counterpart_is_found_by_hreflang_or_the_language_switch(
     assert switch_link(content, url=url, language=language) == counterpart
 
 
+def test_without_hreflang_the_japanese_switch_of_an_english_page_is_followed() -> None:
+    content = (FIXTURES / "amed-en.html").read_text().replace('<link rel="alternate" hreflang="ja"', "<link")
+    assert switch_link(content.encode(), url=EN_URL, language="en") == JA_URL  # its "日本語" link
+    # the header's "Japanese" link leads to the Japanese home page: never taken for the counterpart
+    assert switch_link(content.replace("日本語", "").encode(), url=EN_URL, language="en") is None
+
+
 def _records(name: str, url: str, pair: Counterpart | None = None) -> list[Program]:
     fetched = datetime(2026, 4, 10, tzinfo=UTC)
     records = extract_html(_page(name, url), url=url, source_id="amed-e-asia", fetched_at=fetched).programs

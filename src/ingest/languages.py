@@ -30,6 +30,7 @@ JAPANESE, ENGLISH = "ja", "en"
 OTHER = {JAPANESE: ENGLISH, ENGLISH: JAPANESE}
 NAMES = {JAPANESE: "Japanese", ENGLISH: "English"}
 NOT_UPDATED_FIELD = "languages.english-page"
+_LANGUAGE_FOLDERS = frozenset({"en", "english", "ja", "jp", "japanese"})  # a site's home in a language
 # The text of a language switch link to a page in that language.
 _SWITCH = {
     ENGLISH: re.compile(r"^\s*(?:english|en|english\s+(?:page|site|version)|英語(?:ページ)?)\s*$", re.I),
@@ -83,7 +84,8 @@ def _home(url: str) -> bool:
     """The site's home page in a language ("/en/index.html", "/"): the header's language switch of many
     pages (AMED's) leads there, and it is not the page's counterpart."""
     path = re.sub(r"(?:index\.html?)?$", "", urlsplit(url).path or "/")
-    return len([part for part in path.split("/") if part]) <= 1
+    parts = [part for part in path.split("/") if part]
+    return not parts or (len(parts) == 1 and parts[0].lower() in _LANGUAGE_FOLDERS)
 
 
 def find_counterpart(
