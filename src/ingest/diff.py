@@ -122,9 +122,12 @@ def _compare(old: Program, new: Program, left: dict[str, Any], right: dict[str, 
             )
             right[field] = left[field]  # so the same loss is not reported again leaf by leaf
     result = deep_diff(left, right)
+    documents = _document_link_urls(old, new)
     for level in _leaves(result):
         path = level.path(output_format="list")
         field = path[0]
+        if field == "links" and len(path) == 2 and path[1] in documents:
+            continue  # the guideline added or removed is its own `document` change: one change, not two
         category = FIELD_CATEGORIES.get(field, ChangeCategory.OTHER)
         old_value = None if _absent(level.t1) else level.t1
         new_value = None if _absent(level.t2) else level.t2
@@ -135,6 +138,12 @@ def _compare(old: Program, new: Program, left: dict[str, Any], right: dict[str, 
         changes.append(make_change(old, new, category, path, old_value, new_value))
     changes.extend(_document_changes(old, new))
     return changes
+
+
+def _document_link_urls(old: Program, new: Program) -> set[str]:
+    """The links (canonical, as the differ compares them) of the guidelines added or removed."""
+    before, after = {d.url for d in old.documents}, {d.url for d in new.documents}
+    return {canonical(url) for url in before ^ after}
 
 
 def _document_changes(old: Program, new: Program) -> list[Change]:

@@ -4,7 +4,8 @@ Which source wins a field: the reference PDF is the curated English summary, so 
 descriptive fields (name, summary, eligibility, website); the websites are where deadlines move,
 so every source's calls are kept, each tagged with its source. When the PDF and a website
 disagree on a review-worthy field (the PDF says June 3, the call page June 10), both values stay
-and a `conflict` is recorded for review.
+and a `conflict` is recorded for review. A Japanese page and its English counterpart (ingest.languages)
+are compared the same way, and the Japanese value is the one kept.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
+from ingest import languages
 from ingest.models import CallPeriod, Conflict, Contact, Document, Precision, Program, ProvenanceKind
 
 _UNION_FIELDS = ("agencies", "categories", "links", "notes")
@@ -34,6 +36,7 @@ def merge_group(records: list[Program]) -> Program:
         if not guideline:
             return only.model_copy(update={"calls": calls})
         return only.model_copy(update={"calls": calls, "conflicts": [*only.conflicts, *guideline]})
+    records, language_conflicts = _language_pairs(records)
     ordered = sorted(records, key=_rank)
     first = ordered[0]
     updates: dict[str, object] = {}
@@ -47,7 +50,9 @@ def merge_group(records: list[Program]) -> Program:
     for record in ordered:  # a guideline linked from two pages is one document (the higher-ranked copy)
         for document in record.documents:
             documents.setdefault(document.url, document)
-    updates["conflicts"] = _conflicts(ordered) + _guideline_conflicts(ordered, list(documents.values()))
+    updates["conflicts"] = (
+        language_conflicts + _conflicts(ordered) + _guideline_conflicts(ordered, list(documents.values()))
+    )
     updates["provenance"] = [p for r in ordered for p in r.provenance]
     declared = {(u.date, u.text, u.url): u for r in ordered for u in r.declared_updates}
     updates["declared_updates"] = sorted(declared.values(), key=lambda u: (u.date, u.text), reverse=True)
@@ -56,11 +61,65 @@ def merge_group(records: list[Program]) -> Program:
     return first.model_copy(update=updates)
 
 
-def _rank(record: Program) -> tuple[int, str]:
+def _rank(record: Program) -> tuple[int, str, int]:
     """The reference document's records first, then websites (pages and the PDFs they link to) by
-    source id."""
+    source id; of a source's pages, an English page paired with a Japanese one after it (the Japanese
+    text prevails)."""
     primary = record.provenance[0]
-    return (0 if _is_reference(record) else 1, primary.source)
+    english = primary.language == languages.ENGLISH
+    return (0 if _is_reference(record) else 1, primary.source, 1 if english else 0)
+
+
+def _language_pairs(records: list[Program]) -> tuple[list[Program], list[Conflict]]:
+    """A Japanese page and its English counterpart: what they disagree on (a deadline of the same call,
+    the contacts, the eligibility) is a conflict naming both values; the record keeps the Japanese
+    value. An English call that is the same call as a Japanese one is dropped (it is stated once);
+    an English call with no Japanese one is kept."""
+    records, found = languages.pairs(records)
+    conflicts: list[Conflict] = []
+    replaced: dict[int, Program] = {}
+    for pair in found:
+        ja_calls = [c for r in pair.japanese for c in r.calls]
+        ja_label = languages.label(languages.JAPANESE, pair.japanese_url)
+        en_label = languages.label(languages.ENGLISH, pair.english_url)
+        for english in pair.english:
+            update: dict[str, object] = {}
+            kept: list[CallPeriod] = []
+            for call in english.calls:
+                same = [c for c in ja_calls if call.closes is not None and _near(c.closes, call.closes)]
+                if not same:
+                    kept.append(call)
+                elif not any(_agree(call, c) for c in same):
+                    conflicts.append(
+                        Conflict(
+                            field=f"languages.calls[{same[0].label or same[0].raw}].closes",
+                            values={ja_label: [str(c.closes) for c in same], en_label: str(call.closes)},
+                        )
+                    )
+            update["calls"] = kept
+            ja_emails = {c.email for r in pair.japanese for c in r.contacts if c.email}
+            en_emails = {c.email for c in english.contacts if c.email}
+            if ja_emails and en_emails and not ja_emails & en_emails:
+                conflicts.append(
+                    Conflict(
+                        field="languages.contacts",
+                        values={ja_label: sorted(ja_emails), en_label: sorted(en_emails)},
+                    )
+                )
+                update["contacts"] = []  # the Japanese contacts stand
+            ja_eligibility = next((r.eligibility for r in pair.japanese if r.eligibility), "")
+            if english.eligibility and ja_eligibility:
+                if languages.figures(english.eligibility) != languages.figures(ja_eligibility):
+                    conflicts.append(
+                        Conflict(
+                            field="languages.eligibility",
+                            values={ja_label: ja_eligibility, en_label: english.eligibility},
+                        )
+                    )
+                update["eligibility"] = ""  # the Japanese text stands
+            replaced[id(english)] = english.model_copy(update=update)
+    unique = {c.field: c for c in conflicts}
+    return [replaced.get(id(r), r) for r in records], list(unique.values())
 
 
 def _is_reference(record: Program) -> bool:

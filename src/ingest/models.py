@@ -145,6 +145,16 @@ class Provenance(Record):
         default_factory=list,
         description="Lines of the page that hold a date no call was read from: what the extractor may miss.",
     )
+    language: str | None = Field(
+        None,
+        description="'ja' or 'en' for a page paired with its other-language counterpart; left out otherwise.",
+        exclude_if=lambda value: value is None,  # records of unpaired pages stay byte-identical to older ones
+    )
+    counterpart: PlainText | None = Field(
+        None,
+        description="The same page in the other language, when paired; left out otherwise.",
+        exclude_if=lambda value: value is None,
+    )
 
     @model_validator(mode="before")
     @classmethod

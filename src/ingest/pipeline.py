@@ -22,6 +22,7 @@ from ingest.errors import ConfigError, EmptyExtractError, ErrorKind, ExtractErro
 from ingest.extract import extractor_fingerprint
 from ingest.fetch import Fetcher, FetchSettings
 from ingest.isolation import ExtractLimits, extract_pdf_limited
+from ingest.languages import flag_not_updated
 from ingest.merge import merge_records
 from ingest.models import Change, Manifest, Program, SourceResult, SourceStatus, UndetectedUpdate
 from ingest.normalize import sha256_bytes
@@ -135,6 +136,8 @@ def _run_locked(
     order = {source.id: index for index, source in enumerate(declared.source)}
     outcomes.sort(key=lambda outcome: order[outcome.result.id])  # the manifest lists them as declared
     records = merge_records([record for outcome in outcomes for record in outcome.records])
+    # A Japanese page changed long ago and its English page not since: a conflict on the record.
+    records = flag_not_updated(records, store.manifests, now, declared.languages.grace_days)
     changes = diff_programs(previous.records, records) if previous else []
     undetected: list[UndetectedUpdate] = []
     if previous is not None:  # the sites' own change logs against what was found

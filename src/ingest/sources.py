@@ -78,6 +78,18 @@ class HtmlSource(_Source):
         False,
         description="Also fetch the call guidelines (公募要領, 'Application Guidelines') its pages link to.",
     )
+    counterpart: str | None = Field(
+        None,
+        pattern=r"^https?://",
+        description="The same page in the other language (Japanese ↔ English), fetched and merged with it.",
+    )
+    language: Literal["ja", "en"] | None = Field(
+        None, description="The language of `url`; default: the page's <html lang>."
+    )
+    discover_counterpart: bool = Field(
+        False,
+        description="Find the counterpart from the page's language switch ('English', '日本語', hreflang).",
+    )
 
     @property
     def location(self) -> str:
@@ -98,14 +110,28 @@ class NotifySettings(BaseModel):
     remind_days: int = Field(14, ge=0, description="Remind of calls closing within this many days.")
 
 
+class LanguageSettings(BaseModel):
+    """`[languages]`: how long the English page of a changed Japanese page may lag before it is flagged."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    grace_days: int = Field(
+        14,
+        ge=0,
+        description="Days after the Japanese page changed before an unchanged English page is flagged.",
+    )
+
+
 class SourceList(BaseModel):
-    """The whole sources.toml: `[fetch]` settings, `[extract]` limits, `[notify]`, the `[[source]]` list."""
+    """The whole sources.toml: `[fetch]` settings, `[extract]` limits, `[notify]`, `[languages]`, the
+    `[[source]]` list."""
 
     model_config = ConfigDict(extra="forbid")
 
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     extract: ExtractLimits = Field(default_factory=ExtractLimits)
     notify: NotifySettings = Field(default_factory=NotifySettings)
+    languages: LanguageSettings = Field(default_factory=LanguageSettings)
     source: list[Source]
 
     @field_validator("source")

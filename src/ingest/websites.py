@@ -73,7 +73,9 @@ def read_websites(
         for s in sources
     ]
     _fetch_round(runs, {run.source.id: [run.source.url] for run in runs}, fetcher, store, main=True)
-    follow_ups = {run.source.id: _follow_ups(run) for run in runs if run.result.status != SourceStatus.FAILED}
+    follow_ups = {
+        run.source.id: _follow_ups(run, store) for run in runs if run.result.status != SourceStatus.FAILED
+    }
     _fetch_round(runs, follow_ups, fetcher, store, main=False)
     _fetch_documents([run for run in runs if run.source.documents], fetcher, store)
     for run in runs:
@@ -291,14 +293,33 @@ def _stale_provenance(record: Program, url: str, fields: list[str] | None) -> li
     ]
 
 
-def _follow_ups(run: WebsiteRun) -> list[str]:
-    """Call pages linked from the program page, found by the source's patterns."""
+def _follow_ups(run: WebsiteRun, store: SnapshotStore) -> list[str]:
+    """Call pages linked from the program page, found by the source's patterns, and the main page's
+    counterpart in the other language (declared, or found by its language switch; ingest.languages):
+    the main page's records are marked with their language and counterpart here."""
     links = [link for record in run.records for link in record.links]
     wanted: list[str] = []
     for rule in run.source.follow:
         pattern = re.compile(rule.pattern)
         matches = [link for link in dict.fromkeys(links) if pattern.search(link) and link != run.source.url]
         wanted.extend(matches[: rule.limit])
+    main = run.result.pages[0] if run.result.pages else None
+    if (run.source.counterpart or run.source.discover_counterpart) and main and main.content_sha256:
+        from ingest import languages
+
+        found = languages.find_counterpart(
+            main,
+            store.read_raw(main.content_sha256),
+            declared=run.source.counterpart,
+            language=run.source.language,
+            discover=run.source.discover_counterpart,
+        )
+        if isinstance(found, str) or not languages.within(found.other_url, run.source.allowed_domains):
+            problem = found if isinstance(found, str) else f"{found.other_url}: outside the allowed domains"
+            run.result.problems.append(f"not paired with another language: {problem}")
+        else:
+            run.records = languages.tag(run.records, found)
+            wanted.append(found.other_url)
     return list(dict.fromkeys(wanted))
 
 

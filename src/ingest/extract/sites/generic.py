@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 
+from bs4 import Tag
+
+from ingest.extract.guidelines import GUIDELINE_LINK, REVISION_NOTE
 from ingest.extract.periods import call_period, find_moments, parse_fiscal_year
 from ingest.extract.soup import (
     Draft,
@@ -30,6 +33,8 @@ _OPENING_CUE = re.compile(r"\bopens?\b|\bstart|受付開始|募集開始|公募�
 _CLOSING_CUE = re.compile(r"deadline|due\b|clos|締め?切|期限", re.IGNORECASE)
 _LABELLED = re.compile(r"^(?P<label>[^:：]{2,80}?)\s*[:：]\s*(?P<value>.*\d.*)$")
 _YEAR = re.compile(r"\b(20\d{2})\b")
+# A link to a document (a guideline, a form): its text names the document, never a call.
+_DOCUMENT_HREF = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|zip)(?:[?#].*)?$", re.IGNORECASE)
 
 
 def extract(page: Page) -> SiteResult:
@@ -39,7 +44,7 @@ def extract(page: Page) -> SiteResult:
     rows = "\n".join(
         f"{key}: {visible_text(value).replace(chr(10), ' ')}" for key, value in key_values(page.main)
     )
-    calls = _calls(f"{rows}\n{visible_text(page.main)}", _context_year(title))
+    calls = _calls(f"{rows}\n{visible_text(page.main)}", _context_year(title), _document_titles(page.main))
     draft = Draft(
         title=title,
         website=page.url,
@@ -50,13 +55,34 @@ def extract(page: Page) -> SiteResult:
     return SiteResult([draft])
 
 
-def _calls(text: str, year: int | None) -> list[CallPeriod]:
+def _document_titles(scope: Tag) -> list[str]:
+    """The texts of the links to documents ("公募要領［令和8年4月15日修正］", "Call Guidelines (updated May 8,
+    2026)"), longest first: a line that is one of them (with its revision note) is not a call."""
+    titles = set()
+    for anchor in scope.find_all("a", href=True):
+        text = visible_text(anchor).replace("\n", " ").strip()
+        if text and (_DOCUMENT_HREF.search(str(anchor["href"]).strip()) or GUIDELINE_LINK.search(text)):
+            titles.add(text)
+    return sorted(titles, key=len, reverse=True)
+
+
+def _is_document_link(line: str, titles: list[str], year: int | None) -> bool:
+    """The line holds a document link, and without the links' texts and revision notes no date is left."""
+    rest = line
+    for title in titles:
+        rest = rest.replace(title, " ")
+    return rest != line and not find_moments(REVISION_NOTE.sub(" ", rest), year=year)
+
+
+def _calls(text: str, year: int | None, documents: list[str] | None = None) -> list[CallPeriod]:
     """Calls from dated lines that say what the date is for; an opening line ('Call opens: 1 July 2025')
-    joins the deadline line that follows it."""
+    joins the deadline line that follows it. A document link's text (and its revision note) is not one."""
     calls: list[CallPeriod] = []
     opening: str | None = None
     for line in text.split("\n"):
         if not _CALL_CUE.search(line) or not find_moments(line, year=year):
+            continue
+        if documents and _is_document_link(line, documents, year):
             continue
         labelled = _LABELLED.match(line)
         label, value = (labelled["label"], labelled["value"]) if labelled else (None, line)
