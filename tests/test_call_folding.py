@@ -1,0 +1,285 @@
+"""One change per edited call, and a yearly rollover as one change (issue 10, item 3).
+
+A call's printed text is the evidence of its date change, not a change of its own: the differ folds the
+changes of one call into its main one, which keeps its id (the ledger refers to it). Next year's call
+in place of this year's is one "new call replaces old" change carrying both calls.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from ingest.diff import change_id, comparable, diff_program, diff_programs
+from ingest.keys import call_stem, rollover_pairs
+from ingest.models import CallPeriod, Change, Program, Provenance
+from ingest.report.feed import entry_title
+from ingest.report.markdown import changes_markdown
+from ingest.report.wording import describe
+from ingest.review import Decision, DecisionKind, ReviewState, ReviewStatus
+from ingest.severity import reason
+
+NOW = datetime(2026, 5, 1, tzinfo=UTC)
+LABEL = "2025 call for proposals"
+JUNE_3 = CallPeriod(
+    label=LABEL,
+    raw="April 10 – Noon, June 3",
+    opens="2025-04-10",
+    closes="2025-06-03T12:00:00+09:00",
+    status="dated",
+)
+
+
+def crest(*calls: CallPeriod) -> Program:
+    return Program(
+        id="crest",
+        name="CREST",
+        calls=list(calls),
+        provenance=[
+            Provenance(
+                source="jst-crest",
+                url="https://www.jst.go.jp/kisoken/crest/en/",
+                content_sha256="a" * 64,
+                extracted_at=NOW,
+            )
+        ],
+    )
+
+
+def call(label: str = LABEL, base: CallPeriod = JUNE_3, **fields: Any) -> CallPeriod:
+    return CallPeriod.model_validate({**base.model_dump(), "label": label, **fields})
+
+
+def test_a_moved_deadline_is_one_change_that_keeps_the_closes_id_and_carries_the_printed_text() -> None:
+    earlier = call(raw="April 10 – Noon, May 20", closes="2025-05-20T12:00:00+09:00")
+    [change] = diff_programs([crest(JUNE_3)], [crest(earlier)])
+    field = f"calls[{LABEL}].closes"
+    assert (change.field, change.severity) == (field, "critical")
+    assert change.id == change_id("crest", field, "2025-06-03T12:00:00+09:00", "2025-05-20T12:00:00+09:00")
+    [folded] = change.also
+    assert (folded.attribute, folded.old, folded.new) == (
+        "raw",
+        "April 10-Noon, June 3",
+        "April 10-Noon, May 20",
+    )
+    assert folded.id == change_id("crest", f"calls[{LABEL}].raw", folded.old, folded.new)  # its id alone
+    words = describe(change)
+    assert words == (
+        f"deadline moved 14 days earlier ({LABEL}): 3 June 2025 12:00 JST → 20 May 2025 12:00 JST; "
+        'as printed: "April 10-Noon, June 3" → "April 10-Noon, May 20"'
+    )
+    assert (
+        "extended" not in words and "reworded" not in words and reason(change) == "a deadline moved earlier"
+    )
+    # The evidence on each side is the call as printed then and now.
+    assert change.old_evidence[0].text.endswith("June 3") and change.new_evidence[0].text.endswith("May 20")
+
+
+def test_opening_closing_and_text_of_one_call_are_one_change() -> None:
+    moved = call(raw="April 14 – Noon, June 10", opens="2025-04-14", closes="2025-06-10T12:00:00+09:00")
+    [change] = diff_programs([crest(JUNE_3)], [crest(moved)])
+    assert change.field == f"calls[{LABEL}].closes" and change.severity == "medium"
+    assert [f.attribute for f in change.also] == ["opens", "raw"]
+    assert "; opening date: 10 April 2025 → 14 April 2025; as printed:" in describe(change)
+    assert reason(change) == "a deadline moved later"
+
+
+def test_the_most_severe_change_of_a_call_speaks_for_it() -> None:
+    """Closed now, and the deadline a week later: the status (high) leads, the date is folded in."""
+    closed = call(
+        raw="Closed (was: April 10 – Noon, June 10)", closes="2025-06-10T12:00:00+09:00", status="closed"
+    )
+    [change] = diff_programs([crest(JUNE_3)], [crest(closed)])
+    assert (change.field, change.severity) == (f"calls[{LABEL}].status", "high")
+    assert {f.attribute for f in change.also} == {"closes", "raw"}
+    assert "deadline: 3 June 2025 12:00 JST → 10 June 2025 12:00 JST" in describe(change)
+
+
+def test_a_reworded_call_with_the_same_dates_stays_a_change_of_its_own() -> None:
+    [change] = diff_programs([crest(JUNE_3)], [crest(call(raw="10 April to 3 June, noon (JST)"))])
+    assert (change.field, change.severity, change.also) == (f"calls[{LABEL}].raw", "medium", [])
+    assert (
+        describe(change)
+        == f'call text of {LABEL} reworded: "April 10-Noon, June 3" → "10 April to 3 June, noon (JST)"'
+    )
+    assert reason(change) == "a call's printed text changed"
+
+
+def test_two_calls_edited_give_two_changes() -> None:
+    second = call("2025 second round", raw="Until July 1", opens=None, closes="2025-07-01")
+    moved = [
+        call(raw="April 10 – Noon, June 10", closes="2025-06-10T12:00:00+09:00"),
+        call("2025 second round", second, raw="Until July 8", closes="2025-07-08"),
+    ]
+    changes = diff_programs([crest(JUNE_3, second)], [crest(*moved)])
+    assert [c.field for c in changes] == [f"calls[{LABEL}].closes", "calls[2025 second round].closes"]
+    assert all(len(c.also) == 1 for c in changes)
+
+
+# -- the yearly rollover ---------------------------------------------------------------------------
+
+
+FY2025 = CallPeriod(
+    label="FY2025 call", raw="Until noon, June 3, 2025", closes="2025-06-03T12:00:00+09:00", status="dated"
+)
+FY2026 = CallPeriod(
+    label="FY2026 call", raw="Until noon, May 20, 2026", closes="2026-05-20T12:00:00+09:00", status="dated"
+)
+
+
+STANDING = CallPeriod(label="Letters of intent", raw="Any time", status="rolling")
+
+
+def test_next_years_call_in_place_of_this_years_is_one_change_with_both_calls() -> None:
+    [change] = diff_programs([crest(STANDING, FY2025)], [crest(STANDING, FY2026)])
+    assert (change.category, change.field, change.path) == (
+        "deadline",
+        "calls[FY2026 call]",
+        ["calls", "FY2026 call"],
+    )
+    assert change.old["label"] == "FY2025 call" and change.old["closes"] == "2025-06-03T12:00:00+09:00"
+    assert change.new["label"] == "FY2026 call" and change.new["raw"] == "Until noon, May 20, 2026"
+    assert (change.severity, reason(change)) == (
+        "high",
+        "a new call replaces the old one: a new deadline to check",
+    )
+    assert change.id == change_id("crest", "calls[FY2026 call]", change.old, change.new)
+    # It stands for what the differ gave before: the old call gone, the new one added.
+    was, now = (comparable(crest(STANDING, c))["calls"][str(c.label)] for c in (FY2025, FY2026))
+    assert change.replaces == [
+        change_id("crest", "calls[FY2025 call]", was, None),
+        change_id("crest", "calls[FY2026 call]", None, now),
+    ]
+    assert change.old_evidence[0].text == "FY2025 call: Until noon, June 3, 2025"
+    assert change.new_evidence[0].text == "FY2026 call: Until noon, May 20, 2026"
+    words = (
+        'new call "FY2026 call" replaces "FY2025 call": closes 20 May 2026 12:00 JST '
+        "(was closes 3 June 2025 12:00 JST)"
+    )
+    assert describe(change) == words
+    assert entry_title(change) == f"CREST: {words}"  # the Atom feed
+    report = changes_markdown([change], title="Changes", review=ReviewState())
+    assert "## High: 1 to review" in report and words in report
+    assert report.count("— id `") == 1 and "FY2026 call: Until noon, May 20, 2026" in report  # evidence
+
+
+def test_a_pages_only_call_replaced_is_one_change_that_stands_for_the_whole_calls_change() -> None:
+    """deepdiff reports two one-call mappings as one replaced whole (field 'calls'), and that is
+    what earlier versions stored: the rollover stands for that change."""
+    [change] = diff_programs([crest(FY2025)], [crest(FY2026)])
+    assert change.field == "calls[FY2026 call]" and change.severity == "high"
+    whole = change_id(
+        "crest", "calls", comparable(crest(FY2025))["calls"], comparable(crest(FY2026))["calls"]
+    )
+    assert change.replaces == [whole]
+    assert describe(change).startswith('new call "FY2026 call" replaces "FY2025 call"')
+    assert diff_program(crest(FY2025), crest(FY2026)) == [change]
+
+
+def test_a_rollover_among_other_calls_and_edits() -> None:
+    """A page with a standing call and the yearly one: the standing call's edit stays its own change."""
+    reworded = call(STANDING.label or "", STANDING, raw="At any time")
+    changes = diff_programs([crest(STANDING, FY2025)], [crest(reworded, FY2026)])
+    assert [c.field for c in changes] == ["calls[FY2026 call]", "calls[Letters of intent].raw"]
+    assert diff_program(crest(STANDING, FY2025), crest(reworded, FY2026)) == changes
+
+
+@pytest.mark.parametrize(
+    ("gone", "came", "pairs"),
+    [
+        (["FY2025 call"], ["FY2026 call"], [("FY2025 call", "FY2026 call")]),
+        (["令和7年度 公募"], ["令和8年度 公募"], [("令和7年度 公募", "令和8年度 公募")]),
+        (
+            ["2025 call for proposals"],
+            ["2026 Call for Proposals"],
+            [("2025 call for proposals", "2026 Call for Proposals")],
+        ),
+        (  # years first: the first round pairs with the first round
+            ["FY2025, 1st recruitment", "FY2025, 2nd recruitment"],
+            ["FY2026, 1st recruitment", "FY2026, 2nd recruitment"],
+            [
+                ("FY2025, 1st recruitment", "FY2026, 1st recruitment"),
+                ("FY2025, 2nd recruitment", "FY2026, 2nd recruitment"),
+            ],
+        ),
+        (["Round 3"], ["Round 4"], [("Round 3", "Round 4")]),  # the next round
+        (["第1回 公募"], ["第2回 公募"], [("第1回 公募", "第2回 公募")]),
+        (["Round 1", "Round 2"], ["Round 3", "Round 4"], []),  # which replaces which? not guessed
+        (["2025 call for proposals"], ["Call for proposals"], []),  # more than a year differs
+        (["FY2025 call"], ["FY2026 workshop"], []),
+        (["#1"], ["#2"], []),  # unlabelled: nothing says what they are
+    ],
+)
+def test_which_calls_count_as_a_rollover(
+    gone: list[str], came: list[str], pairs: list[tuple[str, str]]
+) -> None:
+    assert rollover_pairs(gone, came) == pairs
+
+
+def test_a_call_stem_masks_years_and_with_rounds_every_number() -> None:
+    assert call_stem("FY2025 Call") == call_stem("FY2026 call") == "fy# call"
+    assert call_stem("R7 公募") == call_stem("R8 公募")
+    assert call_stem("2nd round") != call_stem("3rd round")
+    assert call_stem("2nd round", rounds=True) == call_stem("3rd round", rounds=True) == "# round"
+
+
+def test_an_unrelated_call_gone_and_one_added_are_no_rollover() -> None:
+    partnership = call("Partnership call", FY2026)
+    changes = diff_programs([crest(STANDING, FY2025)], [crest(STANDING, partnership)])
+    assert sorted((c.field, c.severity) for c in changes) == [
+        ("calls[FY2025 call]", "high"),
+        ("calls[Partnership call]", "medium"),
+    ]
+    assert all(not c.replaces for c in changes)
+    # A page's only call: deepdiff's one whole change, with its id, as before.
+    [whole] = diff_programs([crest(FY2025)], [crest(partnership)])
+    assert (whole.field, whole.replaces) == ("calls", [])
+
+
+# -- the ledger ------------------------------------------------------------------------------------
+
+
+def _decided(*change_ids: str) -> ReviewState:
+    return ReviewState(
+        [Decision(NOW, "ana", DecisionKind.ACK, change_id, "checked") for change_id in change_ids]
+    )
+
+
+def test_an_acked_deadline_change_stays_acked_once_its_text_is_folded_in() -> None:
+    """The ledger holds the ids of changes stored before the fold (closes and raw apart): the folded
+    change has the closes change's id, so that ack still settles it."""
+    moved = call(raw="April 10 – Noon, June 10", closes="2025-06-10T12:00:00+09:00")
+    [change] = diff_programs([crest(JUNE_3)], [crest(moved)])
+    closes_id = change_id(
+        "crest", f"calls[{LABEL}].closes", "2025-06-03T12:00:00+09:00", "2025-06-10T12:00:00+09:00"
+    )
+    assert change.id == closes_id
+    assert _decided(closes_id).status(change) is ReviewStatus.REVIEWED
+    assert (
+        _decided(change.also[0].id).status(change) is ReviewStatus.PENDING
+    )  # the text alone is not the date
+
+
+def test_a_rollover_reviewed_as_its_two_changes_stays_reviewed() -> None:
+    [change] = diff_programs([crest(STANDING, FY2025)], [crest(STANDING, FY2026)])
+    gone, added = change.replaces
+    assert _decided(gone, added).status(change) is ReviewStatus.REVIEWED
+    assert _decided(change.id).status(change) is ReviewStatus.REVIEWED
+    assert _decided(added).status(change) is ReviewStatus.PENDING  # half of it reviewed is not reviewed
+    assert ReviewState().status(change) is ReviewStatus.PENDING
+    [alone] = diff_programs([crest(FY2025)], [crest(FY2026)])  # stands for one whole change
+    assert _decided(*alone.replaces).status(alone) is ReviewStatus.REVIEWED
+
+
+def test_a_folded_change_round_trips_and_a_plain_one_is_stored_as_before() -> None:
+    moved = call(raw="April 10 – Noon, June 10", closes="2025-06-10T12:00:00+09:00")
+    [change] = diff_programs([crest(JUNE_3)], [crest(moved)])
+    assert Change.model_validate(change.model_dump(mode="json")) == change
+    [rollover] = diff_programs([crest(STANDING, FY2025)], [crest(STANDING, FY2026)])
+    assert Change.model_validate(rollover.model_dump(mode="json")) == rollover
+    plain = diff_programs([crest(JUNE_3)], [crest(call(raw="April 10 to noon, June 3"))])[0].model_dump(
+        mode="json"
+    )
+    assert "also" not in plain and "replaces" not in plain  # changes.json of such a change is byte-identical
