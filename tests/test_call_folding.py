@@ -7,11 +7,15 @@ in place of this year's is one "new call replaces old" change carrying both call
 
 from __future__ import annotations
 
+import html
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ingest.cli import main
 from ingest.diff import change_id, comparable, diff_program, diff_programs
 from ingest.keys import call_stem, rollover_pairs
 from ingest.models import CallPeriod, Change, Program, Provenance
@@ -20,8 +24,11 @@ from ingest.report.markdown import changes_markdown
 from ingest.report.wording import describe
 from ingest.review import Decision, DecisionKind, ReviewState, ReviewStatus
 from ingest.severity import reason
+from ingest.snapshot import SnapshotStore
+from test_html_report import manifest
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
+PAIRS = Path(__file__).resolve().parent / "fixtures" / "stored-pairs"
 LABEL = "2025 call for proposals"
 JUNE_3 = CallPeriod(
     label=LABEL,
@@ -283,3 +290,87 @@ def test_a_folded_change_round_trips_and_a_plain_one_is_stored_as_before() -> No
         mode="json"
     )
     assert "also" not in plain and "replaces" not in plain  # changes.json of such a change is byte-identical
+
+
+# -- every view, from stored snapshots -------------------------------------------------------------
+
+
+def _rollover_snapshots(root: Path) -> Change:
+    """Two snapshots as `ingest run` writes them, the second with CREST's FY2026 call replacing FY2025's."""
+    store = SnapshotStore(root)
+    before, after = [crest(STANDING, FY2025)], [crest(STANDING, FY2026)]
+    april, may = datetime(2025, 4, 15, 3, tzinfo=UTC), datetime(2026, 4, 15, 3, tzinfo=UTC)
+    old = store.write(manifest("2025-04-15T03-00-00Z", april, before, failed=False, previous=None), before)
+    [change] = diff_programs(before, after)
+    store.write(
+        manifest("2026-04-15T03-00-00Z", may, after, failed=False, previous=old.name), after, changes=[change]
+    )
+    return change
+
+
+ROLLOVER_WORDS = (
+    'new call "FY2026 call" replaces "FY2025 call": closes 20 May 2026 12:00 JST '
+    "(was closes 3 June 2025 12:00 JST)"
+)
+
+
+def test_a_rollover_reads_the_same_in_review_atom_and_the_html_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snapshots, ledger = tmp_path / "snapshots", tmp_path / "ledger.tsv"
+    change = _rollover_snapshots(snapshots)
+    common = ["--snapshots", str(snapshots), "--ledger", str(ledger)]
+    assert main(["review", *common, "--exit-code"]) == 1
+    listing = capsys.readouterr().out
+    assert f"{change.id}  crest  high  {ROLLOVER_WORDS}" in listing and listing.count("crest  ") == 1
+    assert main(["changes", "--format", "atom", "--snapshots", str(snapshots)]) == 0
+    feed = capsys.readouterr().out
+    assert html.escape(f"CREST: {ROLLOVER_WORDS}", quote=False) in feed and feed.count("<entry>") == 1
+    page_file = tmp_path / "report.html"
+    names = ["2025-04-15T03-00-00Z", "2026-04-15T03-00-00Z"]
+    assert main(["report", *names, "--output", str(page_file), *common]) == 0
+    page = html.unescape(page_file.read_text(encoding="utf-8"))
+    assert page.count('<article class="change') == 1 and "a new call replaces the old one" in page
+    assert "FY2025 call: Until noon, June 3, 2025" in page and "FY2026 call: Until noon, May 20, 2026" in page
+
+
+def test_a_ledger_written_before_the_fold_still_settles_the_rollover(tmp_path: Path) -> None:
+    """Decisions on the two changes earlier versions stored (the old call gone, the new one added)
+    settle the one rollover change that stands for them: nothing waits."""
+    snapshots, ledger = tmp_path / "snapshots", tmp_path / "ledger.tsv"
+    change = _rollover_snapshots(snapshots)
+    lines = [
+        f"2026-04-16T00:00:00Z\tana\tack\t{replaced}\tFY2026 call checked\n" for replaced in change.replaces
+    ]
+    ledger.write_text("".join(lines), encoding="utf-8")
+    assert main(["review", "--snapshots", str(snapshots), "--ledger", str(ledger), "--exit-code"]) == 0
+    ledger.write_text(lines[1], encoding="utf-8")  # only the addition: the removal was never looked at
+    assert main(["review", "--snapshots", str(snapshots), "--ledger", str(ledger), "--exit-code"]) == 1
+
+
+def test_a_ledger_written_before_the_fold_still_settles_the_stored_pair(tmp_path: Path) -> None:
+    """The committed ledger acked the stored pair's changes as earlier versions gave them (closes and
+    raw apart): diffing the same records now, every change is still reviewed."""
+    folder = PAIRS / "edition"
+    stored = json.loads((folder / "changes.json").read_text(encoding="utf-8"))["changes"]
+    ids = [item["id"] for item in stored] + ["0ae92d9ff817"]  # and the raw change, folded now
+    ledger = tmp_path / "ledger.tsv"
+    ledger.write_text("".join(f"2026-01-01T00:00:00Z\tana\tack\t{i}\tseen\n" for i in ids), encoding="utf-8")
+    argv = ["diff", str(folder / "old.json"), str(folder / "new.json"), "--ledger", str(ledger)]
+    assert main([*argv, "--exit-code"]) == 0
+    ledger.write_text(
+        "".join(f"2026-01-01T00:00:00Z\tana\tack\t{i}\tseen\n" for i in ids[1:]), encoding="utf-8"
+    )
+    assert main([*argv, "--exit-code"]) == 1  # the moved deadline (9fac20f7ddda) is not acked
+
+
+def test_the_evidence_of_a_call_whose_text_starts_with_its_label_names_it_once() -> None:
+    row = CallPeriod(
+        label="Submission of Letters of Intent",
+        raw="Submission of Letters of Intent: 26 March 2026 (updated for each cycle)",
+        closes="2026-03-26",
+        status="dated",
+    )
+    moved = call(row.label or "", row, raw=row.raw.replace("26 March", "2 April"), closes="2026-04-02")
+    [change] = diff_programs([crest(row)], [crest(moved)])
+    assert [e.text for e in change.old_evidence + change.new_evidence] == [row.raw, moved.raw]
