@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 
 from ingest.cli import main
 from ingest.diff import change_id, comparable, diff_program, diff_programs
+from ingest.extract.html import extract_html
 from ingest.keys import call_stem, rollover_pairs
 from ingest.models import CallPeriod, Change, Program, Provenance
 from ingest.report.feed import entry_title
@@ -29,6 +31,7 @@ from test_html_report import manifest
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 PAIRS = Path(__file__).resolve().parent / "fixtures" / "stored-pairs"
+SITES = Path(__file__).resolve().parent / "fixtures" / "sites"
 LABEL = "2025 call for proposals"
 JUNE_3 = CallPeriod(
     label=LABEL,
@@ -374,3 +377,42 @@ def test_the_evidence_of_a_call_whose_text_starts_with_its_label_names_it_once()
     moved = call(row.label or "", row, raw=row.raw.replace("26 March", "2 April"), closes="2026-04-02")
     [change] = diff_programs([crest(row)], [crest(moved)])
     assert [e.text for e in change.old_evidence + change.new_evidence] == [row.raw, moved.raw]
+
+
+def test_a_jsps_schedule_page_a_year_on_gives_one_change_per_call() -> None:
+    """The JSPS fellowships page of the fixture sites (FY2026 open, FY2025 closed), and the same page a
+    year on (FY2027 open, FY2026 closed): each new call replaces the call of its kind that left the
+    page, and each call that stayed but closed is one change. Before, deepdiff's one replaced whole
+    ('calls', medium) hid all of it, the calls that closed among it."""
+    page = (SITES / "v1" / "www.jsps.go.jp/english/e-inv_researchers/index.html").read_text(encoding="utf-8")
+    year_on = re.sub(r"20[0-9]{2}", lambda year: str(int(year.group()) + 1), page)
+    url = "https://www.jsps.go.jp/english/e-inv_researchers/index.html"
+    before, after = (
+        extract_html(text.encode(), url=url, source_id="jsps").programs for text in (page, year_on)
+    )
+    calls = [c for c in diff_programs(before, after) if c.path[0] == "calls"]
+    postdoc, invitational = (
+        "Postdoctoral Fellowships for Research in Japan (Standard)",
+        "Invitational Fellowships for Research in Japan",
+    )
+    rollovers = {(c.old["label"], c.new["label"]) for c in calls if len(c.path) == 2}
+    assert rollovers == {
+        (f"{postdoc}, FY2025, 1st recruitment", f"{postdoc}, FY2027, 1st recruitment"),
+        (f"{postdoc}, FY2025, 2nd recruitment", f"{postdoc}, FY2027, 2nd recruitment"),
+        (f"{invitational}, FY2026, Long-term", f"{invitational}, FY2027, Long-term"),
+        (
+            f"{invitational}, FY2026, Short-term (1st recruitment)",
+            f"{invitational}, FY2027, Short-term (1st recruitment)",
+        ),
+        (
+            f"{invitational}, FY2026, Short-term (2nd recruitment)",
+            f"{invitational}, FY2027, Short-term (2nd recruitment)",
+        ),
+    }
+    closed = [c for c in calls if len(c.path) == 3]
+    assert [(c.path[1], c.path[2], c.new, [f.attribute for f in c.also]) for c in closed] == [
+        (f"{postdoc}, FY2026, {n} recruitment", "status", "closed", ["closes", "raw"]) for n in ("1st", "2nd")
+    ]
+    assert all(c.severity == "high" for c in calls) and len(calls) == 7
+    # The one whole change earlier versions gave is what each of them stands for.
+    assert len({tuple(c.replaces) for c in calls}) == 1 and len(calls[0].replaces) == 1
