@@ -82,10 +82,7 @@ REAL = {
                 )
             ]
         },
-        {
-            ("deadline", "calls[2025 call for proposals].raw"),
-            ("deadline", "calls[2025 call for proposals].closes"),
-        },
+        {("deadline", "calls[2025 call for proposals].closes")},  # the raw text folded in (test_call_folding)
     ),
     "eligibility": ({"eligibility": "Any PI may add a Co-PI."}, {("eligibility", "eligibility")}),
     "contact label": (

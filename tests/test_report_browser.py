@@ -92,11 +92,11 @@ def report_page(browser: Any, tmp_path: Path) -> Iterator[Visit]:
 def test_report_shows_the_changes(report_page: Visit) -> None:
     page = report_page.page
     assert page.title() == "Changes April → May 2025"
-    assert page.locator("article.change").count() == 8
+    assert page.locator("article.change").count() == 6
     critical = page.locator("article.change.sev-critical")
     assert critical.count() == 1
     assert "closes 2 days earlier" in critical.inner_text()
-    assert "8 changes to review" in page.locator("header.summary").inner_text()
+    assert "6 changes to review" in page.locator("header.summary").inner_text()
     assert page.locator("#failed-sources").is_visible()
     assert "ingest review ack " in page.locator("article.change .ack").first.inner_text()
     assert report_page.requests == []

@@ -78,6 +78,19 @@ CASES: dict[str, tuple[Change, Severity]] = {
         Severity.MEDIUM,
     ),
     "a call is gone": (change("deadline", CALL, A_CALL, None), Severity.HIGH),
+    "next year's call replaces this year's": (
+        change(
+            "deadline",
+            "calls[2026 call for proposals]",
+            {"label": "2025 call for proposals", **A_CALL},
+            {"label": "2026 call for proposals", **A_CALL, "closes": "2026-05-20T12:00:00+09:00"},
+        ),
+        Severity.HIGH,
+    ),
+    "opening moved, same deadline": (
+        change("deadline", f"{CALL}.opens", "2025-04-10", "2025-04-14"),
+        Severity.MEDIUM,
+    ),
     "a call is new": (change("deadline", CALL, None, A_CALL), Severity.MEDIUM),
     "closing date removed": (change("deadline", f"{CALL}.closes", "2025-06-03", None), Severity.HIGH),
     "closing date now known": (change("deadline", f"{CALL}.closes", None, "2025-06-03"), Severity.MEDIUM),

@@ -144,6 +144,12 @@ def test_a_scripted_fortnight_of_the_scheduled_workflow(
     [pr] = repository.gh()["prs"]
     assert (pr["number"], pr["state"], pr["base"], pr["head"]) == (1, "open", "main", review)
     assert "crest" in pr["body"] and "waiting for review" in pr["body"]
+    # One change per edited call: a moved deadline carries its printed text, never a line of its own.
+    assert (
+        'JST; as printed: "令和7年3月31日(月) 正午【厳守】" → "令和7年4月14日(月) 正午【厳守】" — id `'
+        in pr["body"]
+    )
+    assert "call text of" not in pr["body"] and "reworded" not in pr["body"]
 
     # Day 4: HFSP moves its deadline while the pull request is open: the same branch, the same
     # pull request, its body replaced by the new run's report.
@@ -153,6 +159,11 @@ def test_a_scripted_fortnight_of_the_scheduled_workflow(
     job = _day(repository, "1")
     [pr] = repository.gh()["prs"]
     assert len(pr["bodies"]) == 2 and "26 March 2026 → 2 April 2026" in pr["body"]  # dates in words
+    assert "1 change(s) waiting for review" in pr["body"]  # the date and its printed text: one change
+    assert (
+        'as printed: "Submission of Letters of Intent: 26 March 2026 (updated for each cycle)" → '
+        '"Submission of Letters of Intent: 2 April 2026 (updated for each cycle)"'
+    ) in pr["body"]
     assert ["pr", "edit", "1", "--body-file"] == repository.gh()["calls"][-1][:4]
     assert len(repository.log(review)) == len(repository.log("main")) + 2  # both snapshots on the branch
 
@@ -162,7 +173,7 @@ def test_a_scripted_fortnight_of_the_scheduled_workflow(
         [".venv/bin/ingest", "review"], cwd=reviewer, capture_output=True, text=True, check=True
     ).stdout
     ids = [line.split()[0] for line in listing.splitlines() if line.startswith("  ")]
-    assert len(ids) >= 10
+    assert len(ids) >= 10 and "call text of" not in listing  # no printed text apart from its date
     subprocess.run(
         [".venv/bin/ingest", "review", "ack", *ids, "--note", "checked on the sites", "--by", "tester"],
         cwd=reviewer,

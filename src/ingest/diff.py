@@ -10,6 +10,13 @@ step, so a pair is handed to it only when it can differ. Two records with the sa
 (`content_hash`: their stored values, volatile fields left out) have the same comparable form and so
 no changes; a pair whose comparable forms are equal (only cosmetic differences) has none either. The
 output is exactly what comparing every pair would give (tests/test_diff.py checks both ways).
+
+One change per edited call: deepdiff finds each attribute of a call apart (closes, opens, raw text,
+precision), but the printed text is the evidence of a date change, not a change of its own. So the
+changes of one call are folded into its most severe one (a date before the raw text), which keeps its
+own id and carries the others in `also`; a raw text change with no other change of its call stays a
+change of its own. A yearly rollover (a call gone and a call labelled the same but for its year new,
+in the same program: ingest.keys.rollover_pairs) is one "new call replaces old" change.
 """
 
 from __future__ import annotations
@@ -21,10 +28,10 @@ from typing import TYPE_CHECKING, Any
 
 from ingest.bulk import no_cycle_collection
 from ingest.evidence import evidence_for
-from ingest.keys import call_keys, contact_key
-from ingest.models import VOLATILE_FIELDS, Change, ChangeCategory, Program
+from ingest.keys import call_keys, contact_key, rollover_pairs
+from ingest.models import VOLATILE_FIELDS, Change, ChangeCategory, FoldedValue, Program
 from ingest.normalize import canonical
-from ingest.severity import severity_of
+from ingest.severity import severity_of, severity_rank
 
 if TYPE_CHECKING:
     from deepdiff import DeepDiff
@@ -121,9 +128,16 @@ def _compare(old: Program, new: Program, left: dict[str, Any], right: dict[str, 
                 )
             )
             right[field] = left[field]  # so the same loss is not reported again leaf by leaf
-    result = deep_diff(left, right)
+    changes += _leaf_changes(old, new, _leaves(deep_diff(left, right)))
+    changes = _one_change_per_call(_rollovers(old, new, _calls_one_by_one(old, new, left, right, changes)))
+    changes.extend(_document_changes(old, new))
+    return changes
+
+
+def _leaf_changes(old: Program, new: Program, levels: list[DiffLevel]) -> list[Change]:
+    changes: list[Change] = []
     documents = _document_link_urls(old, new)
-    for level in _leaves(result):
+    for level in levels:
         path = level.path(output_format="list")
         field = path[0]
         if field == "links" and len(path) == 2 and path[1] in documents:
@@ -136,8 +150,102 @@ def _compare(old: Program, new: Program, left: dict[str, Any], right: dict[str, 
                 path[1] if value is not None else None for value in (old_value, new_value)
             )
         changes.append(make_change(old, new, category, path, old_value, new_value))
-    changes.extend(_document_changes(old, new))
     return changes
+
+
+def _calls_one_by_one(
+    old: Program, new: Program, left: dict[str, Any], right: dict[str, Any], changes: list[Change]
+) -> list[Change]:
+    """deepdiff reports a mapping that shares few keys as one replaced whole (['calls']: a page's only
+    call replaced by next year's). When that whole holds a rollover, its calls are compared one by one
+    instead; each part `replaces` the whole (a decision on it still settles them). Otherwise the whole
+    stays as it is, and so does its id."""
+    whole = next((c for c in changes if c.path == ["calls"] and c.old and c.new), None)
+    if whole is None:
+        return changes
+    from deepdiff import DeepDiff  # not deep_diff: that seam counts the pairs compared, once each
+
+    deeper = DeepDiff(
+        {"calls": left["calls"]},
+        {"calls": right["calls"]},
+        view="tree",
+        verbose_level=2,
+        threshold_to_diff_deeper=0,
+    )
+    parts = _leaf_changes(old, new, _leaves(deeper))
+    gone = [str(c.path[1]) for c in parts if len(c.path) == 2 and c.new is None]
+    came = [str(c.path[1]) for c in parts if len(c.path) == 2 and c.old is None]
+    if not rollover_pairs(gone, came):
+        return changes
+    at = changes.index(whole)
+    parts = [part.model_copy(update={"replaces": [whole.id]}) for part in parts]
+    return [*changes[:at], *parts, *changes[at + 1 :]]
+
+
+# Which attribute of a call speaks for it when several changed (after severity): a date before its
+# printed text, the printed text before what was derived from it (precision, warnings, source).
+_CALL_ATTRIBUTES = ("closes", "opens", "status", "raw")
+
+
+def _one_change_per_call(changes: list[Change]) -> list[Change]:
+    """The attribute changes of each call folded into one, in the place of its main change."""
+    by_call: dict[str, list[Change]] = {}
+    for change in changes:
+        if change.category == ChangeCategory.DEADLINE and len(change.path) > 2 and change.path[0] == "calls":
+            by_call.setdefault(str(change.path[1]), []).append(change)
+    replacement: dict[int, Change | None] = {}  # id(change) → what stands in its place (None: folded)
+    for group in by_call.values():
+        if len(group) == 1:
+            continue
+        main = min(group, key=_main_order)
+        folded = [
+            FoldedValue(attribute=".".join(map(str, c.path[2:])), old=c.old, new=c.new, id=c.id)
+            for c in group
+            if c is not main
+        ]
+        replacement.update({id(c): None for c in group})
+        replacement[id(main)] = main.model_copy(update={"also": folded})
+    return _replaced(changes, replacement)
+
+
+def _replaced(changes: list[Change], replacement: dict[int, Change | None]) -> list[Change]:
+    """`changes` in order, each replaced as `replacement` says (by object identity)."""
+    return [found for c in changes if (found := replacement.get(id(c), c)) is not None]
+
+
+def _main_order(change: Change) -> tuple[int, int]:
+    attribute = str(change.path[2])
+    rank = _CALL_ATTRIBUTES.index(attribute) if attribute in _CALL_ATTRIBUTES else len(_CALL_ATTRIBUTES)
+    return severity_rank(change.severity), rank
+
+
+def _rollovers(old: Program, new: Program, changes: list[Change]) -> list[Change]:
+    """Each call gone and the call that replaces it (ingest.keys.rollover_pairs) as one change, in the
+    new call's place: before = the old call, after = the new one, both with their labels."""
+    whole = [c for c in changes if c.category == ChangeCategory.DEADLINE and len(c.path) == 2]
+    gone = {str(c.path[1]): c for c in whole if c.old is not None and c.new is None}
+    came = {str(c.path[1]): c for c in whole if c.old is None and c.new is not None}
+    pairs = rollover_pairs(list(gone), list(came))
+    if not pairs:
+        return changes
+    replacement: dict[int, Change | None] = {}
+    for old_key, new_key in pairs:
+        was, now = gone[old_key], came[new_key]
+        rollover = make_change(
+            old,
+            new,
+            ChangeCategory.DEADLINE,
+            ["calls", new_key],
+            {"label": old_key, **was.old},
+            {"label": new_key, **now.new},
+        )
+        # What it stands for: the two changes, or the whole they were split from (_calls_one_by_one).
+        replaces = list(dict.fromkeys(was.replaces + now.replaces)) or [was.id, now.id]
+        replacement[id(was)] = None
+        replacement[id(now)] = rollover.model_copy(
+            update={"old_evidence": evidence_for(old, ["calls", old_key]), "replaces": replaces}
+        )
+    return _replaced(changes, replacement)
 
 
 def _document_link_urls(old: Program, new: Program) -> set[str]:

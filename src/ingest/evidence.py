@@ -87,7 +87,10 @@ def _calls(program: Program, key: str | None) -> str:
 
 
 def _call_text(call: CallPeriod) -> str:
-    return f"{call.label}: {call.raw}" if call.label else call.raw
+    """'label: raw', or the raw text alone when it starts with the label (a table row read whole)."""
+    if not call.label or canonical_text(call.raw).startswith(canonical_text(call.label)):
+        return call.raw
+    return f"{call.label}: {call.raw}"
 
 
 def _contacts(program: Program, key: str | None) -> str:

@@ -279,6 +279,18 @@ class Evidence(Record):
     text: PlainText = ""
 
 
+class FoldedValue(Record):
+    """An attribute of a call that changed together with the call's main change and is shown with it
+    (['calls', key, 'raw']: the printed text, evidence of the date change rather than a change of its own)."""
+
+    attribute: str
+    old: Any = None
+    new: Any = None
+    id: str = Field(
+        description="The id this value's change would have on its own (not a change id to decide)."
+    )
+
+
 class Change(Record):
     """One reviewable difference between two snapshots of a program."""
 
@@ -300,6 +312,18 @@ class Change(Record):
     detail: PlainText = ""
     old_evidence: list[Evidence] = Field(default_factory=list)
     new_evidence: list[Evidence] = Field(default_factory=list)
+    also: list[FoldedValue] = Field(
+        default_factory=list,
+        description="Other attributes of the same call that changed with it (its printed text, its "
+        "opening), folded into this one change; left out when none.",
+        exclude_if=lambda value: not value,  # changes without any stay byte-identical to older ones
+    )
+    replaces: list[str] = Field(
+        default_factory=list,
+        description="The ids of the separate changes this one stands for (a yearly rollover: the old "
+        "call's removal and the new call's addition); decisions on all of them settle it too.",
+        exclude_if=lambda value: not value,
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -344,12 +344,21 @@ class ReviewState:
         whether an expectation with an expiry still covered it."""
         if not change.review:
             return ReviewStatus.INFO
-        if change.id in self._decided:
+        if self.decided(change):
             return ReviewStatus.REVIEWED
         moment = seen_at or datetime.now(UTC)
         if any(e.covers(change, moment) for e in self._expected):
             return ReviewStatus.EXPECTED
         return ReviewStatus.PENDING
+
+    def decided(self, change: Change) -> bool:
+        """Acked or dismissed: by its own id, or, for a change that stands for several (a yearly rollover
+        in place of a gone call and an added one, `Change.replaces`), by decisions on every one of them,
+        so a rollover reviewed as two changes before the differ joined them stays reviewed. (A call's
+        changes folded into one keep the main change's id, so its decision holds as it is.)"""
+        if change.id in self._decided:
+            return True
+        return bool(change.replaces) and all(replaced in self._decided for replaced in change.replaces)
 
     def is_pending(self, change: Change, seen_at: datetime | None = None) -> bool:
         return self.status(change, seen_at) is ReviewStatus.PENDING

@@ -9,8 +9,11 @@ Why the levels are what they are:
 - high: the applicant may lose the chance to apply or act on wrong information: a call gone, a
   dated call that is now undated, eligibility narrowed, a program added or removed, the extractor
   lost a field, two sources disagree.
-- medium: still worth a reviewer's look but not harmful if noticed late: a deadline extended or
-  reworded, eligibility reworded, a contact or website changed.
+  A new call replacing the old one (the yearly rollover) is high too: a whole new deadline, with
+  no earlier value of the same call to compare it with, that applicants will act on.
+- medium: still worth a reviewer's look but not harmful if noticed late: a deadline extended, a call
+  added, a call's printed text reworded with its dates unchanged (a date change carries its text
+  change with it, see ingest.diff), eligibility reworded, a contact or website changed.
 - low: wording only (category `other`).
 
 Call guidelines (category `document`): a guideline removed is high, since the authoritative call
@@ -128,6 +131,33 @@ def closes_earlier(change: Change) -> bool:
     return shift is not None and shift < timedelta(0)
 
 
+def call_replaced(change: Change) -> bool:
+    """A new call in place of a gone one (ingest.diff's rollover): a whole call on both sides, with
+    different labels."""
+    old, new = change.old, change.new
+    return (
+        _call_attribute(change) == ""
+        and isinstance(old, dict)
+        and isinstance(new, dict)
+        and old.get("label") != new.get("label")
+    )
+
+
+def closes_later(change: Change) -> bool:
+    shift = deadline_shift(change)
+    return shift is not None and shift > timedelta(0)
+
+
+def call_added(change: Change) -> bool:
+    return _call_attribute(change) == "" and change.old is None and change.new is not None
+
+
+def text_reworded(change: Change) -> bool:
+    """The printed text of a call changed. Since the differ folds it into a date change of the same
+    call, alone it means the dates stayed; changes stored before the fold may have both apart."""
+    return _call_attribute(change) == "raw"
+
+
 def call_removed(change: Change) -> bool:
     return _call_attribute(change) == "" and change.old is not None and change.new is None
 
@@ -185,6 +215,7 @@ def document_removed(change: Change) -> bool:
 RULES: tuple[Rule, ...] = (
     Rule(Severity.HIGH, "the extractor lost a field it found before", _lost_by_extractor),
     Rule(Severity.CRITICAL, "a deadline moved earlier", closes_earlier),
+    Rule(Severity.HIGH, "a new call replaces the old one: a new deadline to check", call_replaced),
     Rule(Severity.HIGH, "a call is gone", call_removed),
     Rule(Severity.HIGH, "a call lost its closing date", closes_removed),
     Rule(Severity.HIGH, "a dated call is now undated or closed", call_undated),
@@ -193,7 +224,10 @@ RULES: tuple[Rule, ...] = (
     Rule(Severity.HIGH, "sources disagree on a review-worthy field", _sources_disagree),
     Rule(Severity.HIGH, "a call guideline is no longer linked", document_removed),
     Rule(Severity.MEDIUM, "a call guideline was revised or added", _category_is(ChangeCategory.DOCUMENT)),
-    Rule(Severity.MEDIUM, "a call was extended, added or reworded", _category_is(ChangeCategory.DEADLINE)),
+    Rule(Severity.MEDIUM, "a deadline moved later", closes_later),
+    Rule(Severity.MEDIUM, "a call was added", call_added),
+    Rule(Severity.MEDIUM, "a call's printed text changed", text_reworded),
+    Rule(Severity.MEDIUM, "a call's dates or status changed", _category_is(ChangeCategory.DEADLINE)),
     Rule(Severity.MEDIUM, "eligibility reworded", _category_is(ChangeCategory.ELIGIBILITY)),
     Rule(Severity.MEDIUM, "a contact changed", _category_is(ChangeCategory.CONTACT)),
     Rule(Severity.MEDIUM, "the website or a link changed", _category_is(ChangeCategory.WEBSITE)),

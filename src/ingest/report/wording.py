@@ -72,8 +72,43 @@ def _call(change: Change, path: list[str]) -> str:
             return f"call gone: {label} ({_call_text(change.old)})"
         if change.old is None:
             return f"call added: {label} ({_call_text(change.new)})"
+        if isinstance(change.old, dict) and isinstance(change.new, dict):
+            return _rollover(change.old, change.new, label)
         return f"call {label} changed: {_call_text(change.old)} → {_call_text(change.new)}"
-    attribute = path[2]
+    return _call_attribute(change, label, path[2]) + "".join(
+        f"; {text}" for folded in change.also if (text := _folded(folded.attribute, folded.old, folded.new))
+    )
+
+
+def _rollover(old: dict[str, Any], new: dict[str, Any], label: str) -> str:
+    """'new call "FY2026 call" replaces "FY2025 call": closes 20 May 2026 12:00 JST (was closes 3 June
+    2025 12:00 JST)'; the printed texts are the change's evidence."""
+    before = value_text(old.get("label") or "an earlier call", _WIDTH)
+    after = value_text(new.get("label") or label, _WIDTH)
+    return f'new call "{after}" replaces "{before}": {_call_dates(new)} (was {_call_dates(old)})'
+
+
+def _call_dates(value: dict[str, Any]) -> str:
+    parts = [f"{key} {moment_text(value[key])}" for key in _MOMENTS if value.get(key)]
+    if value.get("status") and value.get("status") != "dated":
+        parts.append(str(value["status"]))
+    return ", ".join(parts) or "no dates"
+
+
+def _folded(attribute: str, old: Any, new: Any) -> str:
+    """An attribute changed with the call's main change, as a clause ('' for what the main change's
+    words already show: the precision of a moment is in how it is written)."""
+    if attribute.endswith("_precision"):
+        return ""
+    if attribute == "raw":
+        return f"as printed: {_quoted(old)} → {_quoted(new)}"
+    if attribute in _MOMENTS:
+        what = "deadline" if attribute == "closes" else "opening date"
+        return f"{what}: {moment_text(old) if old else 'none'} → {moment_text(new) if new else 'none'}"
+    return f"{attribute}: {value_text(old, _WIDTH)} → {value_text(new, _WIDTH)}"
+
+
+def _call_attribute(change: Change, label: str, attribute: str) -> str:
     if attribute in _MOMENTS:
         what = "deadline" if attribute == "closes" else "opening date"
         if change.old is None:
@@ -83,7 +118,7 @@ def _call(change: Change, path: list[str]) -> str:
         shift = deadline_shift(change) if attribute == "closes" else None
         moved = f"moved {shift_words(shift)}" if shift else "changed"
         return f"{what} {moved} ({label}): {moment_text(change.old)} → {moment_text(change.new)}"
-    if attribute == "raw":
+    if attribute == "raw":  # alone since the fold: the dates stayed (changes stored before may say less)
         return f"call text of {label} reworded: {_values(change)}"
     return f"{label}: {attribute} {_verb(change)}: {_values(change)}"
 
