@@ -159,6 +159,20 @@ def test_calls_of_one_label_that_differ_stay_apart() -> None:
         ]
     )
     assert [c.status for c in record.calls] == ["tbd", "rolling"]
+    [record] = merge_records(
+        [
+            _pdf(_call(None, None, status=CallStatus.UNPARSED, raw="Deadline: see the guidelines")),
+            _page(_call(None, None, status=CallStatus.UNPARSED, raw="締切: 別途お知らせします")),
+        ]
+    )
+    assert len(record.calls) == 2  # unreadable texts are never folded into one
+    [record] = merge_records(
+        [
+            _pdf(_call(None, None, status=CallStatus.TBD, raw="TBD")),
+            _page(_call(None, None, status=CallStatus.TBD, raw="To be announced")),
+        ]
+    )
+    assert [(c.status, c.raw, c.source) for c in record.calls] == [("tbd", "TBD", "reference-pdf")]
 
 
 def test_a_whole_run_on_the_fixture_sites_reports_the_crest_extension_not_a_call_added(

@@ -211,6 +211,10 @@ def _restates(kept: CallPeriod, call: CallPeriod) -> bool:
     vaguer precision or left out by one of them (closing dates: both given or both not)."""
     if not (_same_label(kept, call) and _same_status(kept, call)):
         return False
+    if CallStatus.UNPARSED in (kept.status, call.status) and canonical_text(kept.raw) != canonical_text(
+        call.raw
+    ):
+        return False  # two texts no date was read from: both stay, to be read by a person
     if kept.closes is None or call.closes is None:
         closes = kept.closes is None and call.closes is None
     else:
