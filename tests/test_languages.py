@@ -133,9 +133,15 @@ def test_eligibility_translations_agree_on_their_figures_not_their_words() -> No
 
 def test_unpaired_records_are_merged_and_serialized_as_before() -> None:
     [record] = merge_records([*_records("amed-ja.html", JA_URL), *_records("amed-en.html", EN_URL)])
-    assert (
-        len(record.calls) == 2 and record.conflicts == []
-    )  # nothing says they are one page in two languages
+    assert record.conflicts == []  # nothing says they are one page in two languages
+    # The same label and deadline, the English page giving no opening: one call, the merge's fold of two
+    # statements of a call (tests/test_merge_calls.py), not the language pairing.
+    [call] = record.calls
+    assert (call.opens, call.closes, call.raw) == (
+        datetime(2026, 3, 2).date(),
+        MAY_20,
+        "令和8年5月20日(水)正午【厳守】",
+    )
     assert '"language"' not in record.model_dump_json() and '"counterpart"' not in record.model_dump_json()
 
 

@@ -2,10 +2,11 @@
 
 Which source wins a field: the reference PDF is the curated English summary, so it wins the
 descriptive fields (name, summary, eligibility, website); the websites are where deadlines move,
-so every source's calls are kept, each tagged with its source. When the PDF and a website
-disagree on a review-worthy field (the PDF says June 3, the call page June 10), both values stay
-and a `conflict` is recorded for review. A Japanese page and its English counterpart (ingest.languages)
-are compared the same way, and the Japanese value is the one kept.
+so every source's calls are kept, each tagged with its source, and a call stated twice under one label
+is one call (`_merge_calls`). When the PDF and a website disagree on a review-worthy field (the PDF
+says June 3, the call page June 10), both values stay in a `conflict` recorded for review. A Japanese
+page and its English counterpart (ingest.languages) are compared the same way, and the Japanese value is
+the one kept.
 """
 
 from __future__ import annotations
@@ -14,7 +15,17 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from ingest import languages
-from ingest.models import CallPeriod, Conflict, Contact, Document, Precision, Program, ProvenanceKind
+from ingest.models import (
+    CallPeriod,
+    CallStatus,
+    Conflict,
+    Contact,
+    Document,
+    Precision,
+    Program,
+    ProvenanceKind,
+)
+from ingest.normalize import canonical_text
 
 _UNION_FIELDS = ("agencies", "categories", "links", "notes")
 _SAME_CALL_WINDOW = timedelta(days=60)  # two closing dates this close are taken to be the same call
@@ -135,17 +146,136 @@ def _tagged(call: CallPeriod, record: Program) -> CallPeriod:
 
 
 def _merge_calls(records: list[Program]) -> list[CallPeriod]:
-    """Every source's calls; the same dates stated twice are kept once (from the higher-ranked source)."""
+    """Every source's calls, each call stated once. The same dates stated twice are kept once (from the
+    higher-ranked source). Two statements of one call under the same label (ingest.keys keys calls by
+    label: two would be `label` and `label #2`, and the second read as a call added) are folded:
+
+    - when their dates agree at the vaguer one's precision ("3 June" and "3 June 12:00"), into one call
+      with the most precise dates and the printed text and source that gave its deadline;
+    - when the reference PDF and a website disagree on its deadline (a `calls[…].closes` conflict is
+      recorded, naming both values), into the website's: the pages are where deadlines move.
+
+    The record's provenance keeps every source that stated calls. Calls of one label whose deadlines
+    differ otherwise (two rounds on one page, two websites) stay apart."""
     calls: list[CallPeriod] = []
+    stated_by_pdf: list[CallPeriod | None] = []  # the reference PDF's own statement of calls[i], if any
     seen: set[tuple[object, object, str]] = set()
+    websites = [r for r in records if not _is_reference(r)]
+    pdf_record = next((r for r in records if _is_reference(r)), None)  # the one `_conflicts` compares
     for record in records:
         for call in record.calls:
             key = (call.opens, call.closes, call.status)
             if call.closes is not None and key in seen:
                 continue
             seen.add(key)
-            calls.append(_tagged(call, record))
+            tagged = _tagged(call, record)
+            same = next((i for i, kept in enumerate(calls) if _restates(kept, tagged)), None)
+            if same is not None:
+                calls[same] = _fold(calls[same], tagged)
+                continue
+            disputed = next(
+                (
+                    i
+                    for i, pdf in enumerate(stated_by_pdf)
+                    if pdf is not None and not _is_reference(record) and _disputes(tagged, pdf, websites)
+                ),
+                None,
+            )
+            if disputed is not None:  # the website's deadline, under the label the call is keyed by
+                calls[disputed] = tagged.model_copy(update={"label": calls[disputed].label})
+                stated_by_pdf[disputed] = None
+                continue
+            calls.append(tagged)
+            stated_by_pdf.append(call if record is pdf_record else None)
     return calls
+
+
+_PRECISION_RANK = {Precision.MINUTE: 0, Precision.DAY: 1, Precision.MONTH: 2, Precision.YEAR: 3}
+
+
+def _same_label(one: CallPeriod, other: CallPeriod) -> bool:
+    """The same label as ingest.keys reads it (canonical text), letter case aside ("2025 Call for …" on
+    the page, "2025 call for …" in the PDF)."""
+    if not one.label or not other.label:
+        return False
+    return canonical_text(one.label).casefold() == canonical_text(other.label).casefold()
+
+
+def _same_status(one: CallPeriod, other: CallPeriod) -> bool:
+    """Equal, or dated and closed: a page's declared close is news about the same dated call."""
+    return one.status == other.status or {one.status, other.status} == {CallStatus.DATED, CallStatus.CLOSED}
+
+
+def _restates(kept: CallPeriod, call: CallPeriod) -> bool:
+    """`call` is `kept` stated again, as precisely or less: same label, and each date equal at the
+    vaguer precision or left out by one of them (closing dates: both given or both not)."""
+    if not (_same_label(kept, call) and _same_status(kept, call)):
+        return False
+    if CallStatus.UNPARSED in (kept.status, call.status) and canonical_text(kept.raw) != canonical_text(
+        call.raw
+    ):
+        return False  # two texts no date was read from: both stay, to be read by a person
+    if kept.closes is None or call.closes is None:
+        closes = kept.closes is None and call.closes is None
+    else:
+        closes = _same_moment(kept.closes, kept.closes_precision, call.closes, call.closes_precision)
+    if kept.opens is None or call.opens is None:
+        return closes
+    return closes and _same_moment(kept.opens, kept.opens_precision, call.opens, call.opens_precision)
+
+
+def _fold(kept: CallPeriod, call: CallPeriod) -> CallPeriod:
+    """One call from two statements of it: each date at the better precision (a tie keeps `kept`'s), the
+    printed text, warnings and source of the statement that gave the deadline (as precise: the one that
+    says the call closed), `closed` if either says so; the label `kept`'s, so its key does not move."""
+    if _more_precise(call.closes, call.closes_precision, kept.closes, kept.closes_precision):
+        closer = call
+    elif _more_precise(kept.closes, kept.closes_precision, call.closes, call.closes_precision):
+        closer = kept
+    else:  # as precise: the statement that says the call closed is the newer news, and its evidence
+        closer = call if call.status == CallStatus.CLOSED != kept.status else kept
+    opener = (
+        call if _more_precise(call.opens, call.opens_precision, kept.opens, kept.opens_precision) else kept
+    )
+    closed = CallStatus.CLOSED in (kept.status, call.status)
+    return kept.model_copy(
+        update={
+            "raw": closer.raw,
+            "closes": closer.closes,
+            "closes_precision": closer.closes_precision,
+            "opens": opener.opens,
+            "opens_precision": opener.opens_precision,
+            "warnings": closer.warnings,
+            "source": closer.source,
+            "status": CallStatus.CLOSED if closed else kept.status,
+        }
+    )
+
+
+def _more_precise(
+    value: date | datetime | None,
+    precision: Precision | None,
+    than: date | datetime | None,
+    other: Precision | None,
+) -> bool:
+    if value is None:
+        return False
+    if than is None:
+        return True
+    return _PRECISION_RANK.get(precision or Precision.YEAR, 3) < _PRECISION_RANK.get(
+        other or Precision.YEAR, 3
+    )
+
+
+def _disputes(call: CallPeriod, pdf: CallPeriod, websites: list[Program]) -> bool:
+    """`call`, a website's, is the reference PDF's call `pdf` with another deadline, and `_conflicts`
+    records the disagreement (no website states the PDF's deadline), naming both values."""
+    if call.closes is None or pdf.closes is None:
+        return False
+    if not (_same_label(call, pdf) and _same_status(call, pdf) and _near(call.closes, pdf.closes)):
+        return False
+    nearby = [c for site in websites for c in site.calls if _near(c.closes, pdf.closes)]
+    return not any(_agree(pdf, other) for other in nearby)
 
 
 def _merge_contacts(records: list[Program]) -> list[Contact]:
@@ -214,12 +344,22 @@ def _agree(stated: CallPeriod, other: CallPeriod) -> bool:
     (a month) agrees with 2025-03-31 noon, and June 3 (a day) with June 3 at 12:00."""
     if stated.closes is None or other.closes is None:
         return False
-    vaguer = {stated.closes_precision, other.closes_precision}
-    mine, theirs = _as_date(stated.closes), _as_date(other.closes)
+    return _same_moment(stated.closes, stated.closes_precision, other.closes, other.closes_precision)
+
+
+def _same_moment(
+    one: date | datetime,
+    one_precision: Precision | None,
+    other: date | datetime,
+    other_precision: Precision | None,
+) -> bool:
+    """Two statements of a date agree at the vaguer one's precision (see `_agree`)."""
+    vaguer = {one_precision, other_precision}
+    mine, theirs = _as_date(one), _as_date(other)
     if Precision.MONTH in vaguer or Precision.YEAR in vaguer:
         return (mine.year, mine.month) == (theirs.year, theirs.month)
-    if isinstance(stated.closes, datetime) and isinstance(other.closes, datetime):
-        return stated.closes == other.closes
+    if isinstance(one, datetime) and isinstance(other, datetime):
+        return one == other
     return mine == theirs
 
 

@@ -125,7 +125,7 @@ class Decision:
             return False
         if scope.until is not None and seen_at.astimezone(JAPAN).date() > scope.until:
             return False
-        if scope.call is not None and change.path[:2] != ["calls", canonical_text(scope.call)]:
+        if scope.call is not None and canonical_text(scope.call) not in _calls_of(change):
             return False
         return scope.old is None or canonical_text(_as_text(change.old)) == canonical_text(scope.old)
 
@@ -133,6 +133,18 @@ class Decision:
         moment = self.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         cells = [moment, self.by, str(self.kind), self.subject, self.note]
         return "\t".join(_one_line(cell) for cell in cells) + "\n"
+
+
+def _calls_of(change: Change) -> set[str]:
+    """The keys of the calls a change is about: its path's; a yearly rollover (the new call in place of
+    the old, `Change.replaces`) is about the call it replaces too, so an expectation scoped to either
+    label covers it."""
+    if len(change.path) < 2 or change.path[0] != "calls":
+        return set()
+    keys = {str(change.path[1])}
+    if change.replaces and isinstance(change.old, dict) and change.old.get("label"):
+        keys.add(canonical_text(str(change.old["label"])))
+    return keys
 
 
 def fiscal_year_end(moment: datetime) -> date:

@@ -6,6 +6,7 @@ import json
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -23,6 +24,9 @@ from ingest.errors import SnapshotError
 from ingest.health import DEFAULT_THRESHOLD, Alert
 from ingest.models import JAPAN, Program
 from ingest.snapshot import SeenChange, SnapshotStore
+
+if TYPE_CHECKING:
+    from ingest.sources import HtmlSource
 
 
 @cli.command()
@@ -258,7 +262,9 @@ def check(sources_dir: Path, snapshots_dir: Path, ledger_path: Path) -> int:
         elif isinstance(source, HtmlSource):
             follows = "; ".join(rule.pattern for rule in source.follow)
             click.echo(
-                f"{source.id}: fetch {source.url}" + (f", then links matching {follows}" if follows else "")
+                f"{source.id}: fetch {source.url}"
+                + (f", then links matching {follows}" if follows else "")
+                + _counterpart_plan(source)
             )
     store = SnapshotStore(snapshots_dir)
     latest = store.names()[-1] if store.names() else "none yet"
@@ -269,3 +275,18 @@ def check(sources_dir: Path, snapshots_dir: Path, ledger_path: Path) -> int:
         f"{declared.extract.cpu_seconds} s CPU{problems}."
     )
     return EXIT_OK
+
+
+def _counterpart_plan(source: HtmlSource) -> str:
+    """What `check` says of the page in the other language a run fetches with the main page (a declared
+    counterpart wins over discovery, as in the run)."""
+    from ingest.languages import within
+
+    if source.counterpart:
+        outside = not within(source.counterpart, source.allowed_domains)
+        return f", then its counterpart {source.counterpart}" + (
+            " (outside allowed_domains: the run will not fetch it)" if outside else ""
+        )
+    if source.discover_counterpart:
+        return ", then the language counterpart its page links to"
+    return ""
