@@ -113,9 +113,14 @@ def _run_locked(
     websites = [s for s in declared.source if isinstance(s, HtmlSource)]
     if websites:
         log.info("fetching %d website source(s)", len(websites))
+        read = len(outcomes)
         with Fetcher(settings) as fetcher:
             for result, records in read_websites(websites, before, fetcher, store, declared.extract):
                 finished(SourceOutcome(result=result, records=records))
+        # Reported as they finish; recorded in the declared order, so that records and manifest do not
+        # depend on which page came back first.
+        order = {source.id: index for index, source in enumerate(websites)}
+        outcomes[read:] = sorted(outcomes[read:], key=lambda outcome: order[outcome.result.id])
     records = merge_records([record for outcome in outcomes for record in outcome.records])
     changes = diff_programs(previous.records, records) if previous else []
     undetected: list[UndetectedUpdate] = []

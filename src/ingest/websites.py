@@ -10,19 +10,23 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
+from queue import SimpleQueue
 from typing import TYPE_CHECKING
 
 from ingest.errors import ErrorKind, ExtractError, FetchError, IngestError
 from ingest.fetch import Fetcher, FetchRequest, FetchResult, Validators
-from ingest.isolation import ExtractLimits, extract_pdf_limited, run_limited
+from ingest.isolation import POOL_MIN_PAGES, ExtractLimits, ExtractPool, extract_pdf_limited, run_limited
 from ingest.models import Document, FetchedPage, Program, Provenance, SourceResult, SourceStatus
 from ingest.snapshot import SnapshotStore
 from ingest.sources import HtmlSource
 
 if TYPE_CHECKING:
     from ingest.extract.guidelines import DocumentLink
+    from ingest.extract.html import HtmlExtraction
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +57,7 @@ class WebsiteRun:
     result: SourceResult
     limits: ExtractLimits  # for the PDFs its pages link to
     records: list[Program] = field(default_factory=list)
+    fingerprint: str = ""  # of today's extractor code (hashing it is read once a run, not once a page)
 
 
 def read_websites(
@@ -61,44 +66,149 @@ def read_websites(
     fetcher: Fetcher,
     store: SnapshotStore,
     limits: ExtractLimits,
-) -> list[tuple[SourceResult, list[Program]]]:
-    """Every website source read: its result for the manifest and the records it gave."""
+) -> Iterator[tuple[SourceResult, list[Program]]]:
+    """Every website source read: its result for the manifest and the records it gave, each source
+    as soon as all of its pages are done (in the order they finish).
+
+    Pages are extracted while the next ones are fetched, in a pool of limited worker processes
+    (`isolation.ExtractPool`) when there are enough of them to pay for its start-up and `[extract]
+    isolate` is on; in this process otherwise."""
+    from ingest.extract import extractor_fingerprint
+
+    fingerprint = extractor_fingerprint()
     runs = [
         WebsiteRun(
             source=s,
             previous=previous.get(s.id, Previous()),
             result=SourceResult(id=s.id, kind=s.kind, location=s.url, status=SourceStatus.OK),
             limits=limits,
+            fingerprint=fingerprint,
         )
         for s in sources
     ]
-    _fetch_round(runs, {run.source.id: [run.source.url] for run in runs}, fetcher, store, main=True)
-    follow_ups = {run.source.id: _follow_ups(run) for run in runs if run.result.status != SourceStatus.FAILED}
-    _fetch_round(runs, follow_ups, fetcher, store, main=False)
-    _fetch_documents([run for run in runs if run.source.documents], fetcher, store)
-    for run in runs:
-        run.result.records = len(run.records)
-        if run.result.pages:
-            first = run.result.pages[0]
-            run.result.content_sha256, run.result.final_url = first.content_sha256, first.final_url
-            run.result.redirects, run.result.content_type = first.redirects, first.content_type
-            run.result.etag, run.result.last_modified = first.etag, first.last_modified
-    return [(run.result, run.records) for run in runs]
+    pool = ExtractPool(limits) if limits.isolate and len(runs) >= POOL_MIN_PAGES else None
+    try:
+        waiting: list[WebsiteRun] = []  # main page read, its call pages still to fetch
+        mains = {run.source.id: [run.source.url] for run in runs}
+        for run in _fetch_round(runs, mains, fetcher, store, pool, main=True):
+            if run.result.status != SourceStatus.FAILED and (_follow_ups(run) or run.source.documents):
+                waiting.append(run)
+            else:
+                yield _finished(run)
+        follow_ups = {run.source.id: _follow_ups(run) for run in waiting}
+        later: list[WebsiteRun] = []
+        for run in _fetch_round(waiting, follow_ups, fetcher, store, pool, main=False):
+            if run.source.documents:
+                later.append(run)
+            else:
+                yield _finished(run)
+        _fetch_documents(later, fetcher, store)
+        for run in later:
+            yield _finished(run)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _finished(run: WebsiteRun) -> tuple[SourceResult, list[Program]]:
+    run.result.records = len(run.records)
+    if run.result.pages:
+        first = run.result.pages[0]
+        run.result.content_sha256, run.result.final_url = first.content_sha256, first.final_url
+        run.result.redirects, run.result.content_type = first.redirects, first.content_type
+        run.result.etag, run.result.last_modified = first.etag, first.last_modified
+    return run.result, run.records
+
+
+@dataclass
+class _Job:
+    """One page of a round: its run, its page entry, and what fetching and extraction gave."""
+
+    run: WebsiteRun
+    page: FetchedPage
+    outcome: FetchResult | FetchError | None = None
+    extraction: Future[HtmlExtraction] | None = None  # from the pool
 
 
 def _fetch_round(
-    runs: list[WebsiteRun], urls: dict[str, list[str]], fetcher: Fetcher, store: SnapshotStore, *, main: bool
-) -> None:
-    """Fetch one round of pages for all sources at once (the fetcher spaces requests per host)."""
-    jobs = [(run, url) for run in runs for url in urls.get(run.source.id, [])]
-    requests = [_request(run, url) for run, url in jobs]
-    for (run, url), outcome in zip(jobs, fetcher.fetch_all(requests), strict=True):
-        page = FetchedPage(url=url)
-        run.result.pages.append(page)
+    runs: list[WebsiteRun],
+    urls: dict[str, list[str]],
+    fetcher: Fetcher,
+    store: SnapshotStore,
+    pool: ExtractPool | None,
+    *,
+    main: bool,
+) -> Iterator[WebsiteRun]:
+    """Fetch one round of pages for all sources at once (the fetcher spaces requests per host), and
+    yield each run once all of its pages of the round are fetched and extracted.
+
+    A page is handed to the pool as soon as its bytes arrive; what a page means for its source
+    (records, failures, problems) is settled in the order of the source's pages, as before."""
+    jobs = [_Job(run, FetchedPage(url=url)) for run in runs for url in urls.get(run.source.id, [])]
+    by_run: dict[int, list[_Job]] = {}
+    for job in jobs:
+        job.run.result.pages.append(job.page)
+        by_run.setdefault(id(job.run), []).append(job)
+    left = {key: len(run_jobs) for key, run_jobs in by_run.items()}
+    extracted: SimpleQueue[_Job] = SimpleQueue()  # filled by the pool's thread as pages are extracted
+    extracting = 0
+
+    def page_done(job: _Job) -> Iterator[WebsiteRun]:
+        left[id(job.run)] -= 1
+        if left[id(job.run)] == 0:
+            yield _settle(job.run, by_run[id(job.run)], store, main=main)
+
+    for index, outcome in fetcher.fetch_each([_request(job.run, job.page.url) for job in jobs]):
+        job = jobs[index]
+        job.outcome = outcome
+        job.extraction = _submit(pool, job, store) if pool is not None else None
+        if job.extraction is None:
+            yield from page_done(job)
+        else:
+            extracting += 1
+            job.extraction.add_done_callback(lambda _, job=job: extracted.put(job))  # type: ignore[misc]
+        while not extracted.empty():
+            extracting -= 1
+            yield from page_done(extracted.get())
+    for _ in range(extracting):
+        yield from page_done(extracted.get())
+
+
+def _submit(pool: ExtractPool, job: _Job, store: SnapshotStore) -> Future[HtmlExtraction] | None:
+    """Hand a fetched web page to the pool; None when it needs no extraction there (a failure, a 304
+    whose stored records are reused, a PDF, which has a limited child of its own)."""
+    from ingest.extract import is_pdf
+    from ingest.extract.html import extract_html
+
+    fetched, run = job.outcome, job.run
+    if not isinstance(fetched, FetchResult):
+        return None
+    try:
+        content = _content(run, job.page, fetched, store)
+    except IngestError:
+        return None  # fails the same way when settled
+    if is_pdf(content) or (
+        fetched.not_modified and _unchanged_page_records(run, FetchedPage(url=job.page.url), fetched)
+    ):
+        return None
+    kwargs = {
+        "url": fetched.final_url,
+        "source_id": run.source.id,
+        "content_type": fetched.content_type,
+        "fetched_at": fetched.fetched_at,
+    }
+    return pool.submit(extract_html, (content,), kwargs, what=fetched.final_url)
+
+
+def _settle(run: WebsiteRun, jobs: list[_Job], store: SnapshotStore, *, main: bool) -> WebsiteRun:
+    """The run's pages of the round, in order: records kept, or the failure and its carried-forward data."""
+    for job in jobs:
+        page, outcome = job.page, job.outcome
         try:
             if isinstance(outcome, FetchError):
                 raise outcome
-            records = _extract_page(run, page, outcome, store)
+            assert outcome is not None  # every job was fetched before its run is settled
+            records = _extract_page(run, page, outcome, store, job.extraction)
         except IngestError as error:
             page.error = str(error)
             page.error_kind = (
@@ -108,6 +218,7 @@ def _fetch_round(
             _page_failed(run, page, main=main)
             continue
         run.records.extend(records)
+    return run
 
 
 def _request(run: WebsiteRun, url: str) -> FetchRequest:
@@ -119,7 +230,11 @@ def _request(run: WebsiteRun, url: str) -> FetchRequest:
 
 
 def _extract_page(
-    run: WebsiteRun, page: FetchedPage, fetched: FetchResult, store: SnapshotStore
+    run: WebsiteRun,
+    page: FetchedPage,
+    fetched: FetchResult,
+    store: SnapshotStore,
+    extracted: Future[HtmlExtraction] | None = None,
 ) -> list[Program]:
     content = _content(run, page, fetched, store)
     page.final_url, page.status, page.redirects = fetched.final_url, fetched.status, fetched.redirects
@@ -135,7 +250,7 @@ def _extract_page(
     records = (
         reused
         if reused is not None
-        else extract_page(run.source, page, content, fetched.fetched_at, run.limits)
+        else extract_page(run.source, page, content, fetched.fetched_at, run.limits, extracted)
     )
     if not records:
         raise ExtractError(f"{page.url}: no program information found on the page")
@@ -151,11 +266,9 @@ def _extract_page(
 def _unchanged_page_records(run: WebsiteRun, page: FetchedPage, fetched: FetchResult) -> list[Program] | None:
     """On a 304, the records the same extractor code made from the same bytes last time (re-verified
     now); None when the extractor changed since, or nothing is stored for the page."""
-    from ingest.extract import extractor_fingerprint
-
     known = run.previous.page(page.url)
     before = run.previous.records_from(page.url)
-    if known is None or not before or run.previous.fingerprint != extractor_fingerprint():
+    if known is None or not before or run.previous.fingerprint != run.fingerprint:
         return None
     if fetched.final_url != (known.final_url or known.url):
         return None  # the page moved: its new address must reach the records
@@ -176,12 +289,18 @@ def _unchanged_page_records(run: WebsiteRun, page: FetchedPage, fetched: FetchRe
 
 
 def extract_page(
-    source: HtmlSource, page: FetchedPage, content: bytes, fetched_at: datetime | None, limits: ExtractLimits
+    source: HtmlSource,
+    page: FetchedPage,
+    content: bytes,
+    fetched_at: datetime | None,
+    limits: ExtractLimits,
+    extracted: Future[HtmlExtraction] | None = None,
 ) -> list[Program]:
     """The records one fetched page gives for `source` (also used to replay extraction on stored bytes).
 
     Sets the page's extractor, fallback and missing-field facts. A page that moved adds its new
-    address to the records' links, so the move shows up as a change to review."""
+    address to the records' links, so the move shows up as a change to review. `extracted`: the
+    page's extraction already under way in the pool."""
     from ingest.extract import is_pdf
     from ingest.extract.html import extract_html
 
@@ -192,8 +311,12 @@ def extract_page(
         )
         page.extractor = "pdf"
     else:
-        extraction = extract_html(
-            content, url=url, source_id=source.id, content_type=page.content_type, fetched_at=fetched_at
+        extraction = (
+            extracted.result()
+            if extracted is not None
+            else extract_html(
+                content, url=url, source_id=source.id, content_type=page.content_type, fetched_at=fetched_at
+            )
         )
         records, page.extractor = extraction.programs, extraction.extractor
         page.fell_back, page.missing = extraction.fell_back, list(extraction.missing)
