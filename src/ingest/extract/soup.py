@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -147,9 +149,36 @@ def _text_attribute(tag: Tag, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+# While one page is extracted (`reading_page`), the text of each element it asks for is laid out once:
+# the extractors, the change-log reader and the unused-date scan all read the main content.
+_TEXTS: ContextVar[dict[int, tuple[Tag, str]] | None] = ContextVar("texts", default=None)
+
+
+@contextmanager
+def reading_page() -> Iterator[None]:
+    """Remember each element's visible text until the block ends (the tree must not change in it)."""
+    token = _TEXTS.set({})
+    try:
+        yield
+    finally:
+        _TEXTS.reset(token)
+
+
 def visible_text(node: Tag | Iterable[Tag]) -> str:
     """Text as a browser lays it out: block elements on lines of their own, inline ones run together,
     an image replaced by its alt text (AMED prints e-mail domains as images)."""
+    texts = _TEXTS.get()
+    if texts is None or not isinstance(node, Tag):
+        return _visible_text(node)
+    known = texts.get(id(node))
+    if known is not None and known[0] is node:
+        return known[1]
+    text = _visible_text(node)
+    texts[id(node)] = (node, text)  # the node is kept with its text, so its id is not reused meanwhile
+    return text
+
+
+def _visible_text(node: Tag | Iterable[Tag]) -> str:
     parts: list[str] = []
     for element in [node] if isinstance(node, Tag) else node:
         _collect_text(element, parts)
