@@ -183,13 +183,13 @@ def _submit(pool: ExtractPool, job: _Job, store: SnapshotStore) -> Future[HtmlEx
     fetched, run = job.outcome, job.run
     if not isinstance(fetched, FetchResult):
         return None
+    if fetched.not_modified and _unchanged_page_records(run, FetchedPage(url=job.page.url), fetched):
+        return None
     try:
         content = _content(run, job.page, fetched, store)
     except IngestError:
         return None  # fails the same way when settled
-    if is_pdf(content) or (
-        fetched.not_modified and _unchanged_page_records(run, FetchedPage(url=job.page.url), fetched)
-    ):
+    if is_pdf(content):
         return None
     kwargs = {
         "url": fetched.final_url,
