@@ -168,9 +168,10 @@ def _outcome(
 
 # -- a pool of limited workers, for the many pages of a run --------------------------------------
 
-# Below this many pages the pool's start-up (a forkserver child importing the extractors) costs more
-# than the second core saves: measured, 12 pages (the Quick start) extract in ~0.1 s in process.
-POOL_MIN_PAGES = 40
+# Below this many pages the pool's start-up costs more than the second core saves. Measured on two
+# cores (whole runs over loopback, medians of 3): 12 pages (the Quick start) 0.07 s in process, 0.19 s
+# with the pool; 40 pages 0.18 / 0.27 s; 100 pages 0.46 / 0.44 s; 300 pages 1.34 / 1.06 s.
+POOL_MIN_PAGES = 100
 
 
 class ExtractPool:
