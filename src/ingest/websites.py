@@ -150,6 +150,7 @@ def _fetch_round(
         job.run.result.pages.append(job.page)
         by_run.setdefault(id(job.run), []).append(job)
     left = {key: len(run_jobs) for key, run_jobs in by_run.items()}
+    yield from (run for run in runs if id(run) not in by_run)  # nothing to fetch this round
     extracted: SimpleQueue[_Job] = SimpleQueue()  # filled by the pool's thread as pages are extracted
     extracting = 0
 
