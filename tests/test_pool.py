@@ -5,9 +5,11 @@ records as extraction in process, the `[extract]` limits applied to every docume
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -131,18 +133,14 @@ HOST = "www.example-foundation.org"
 SLOW = 2.0  # seconds the last page takes to arrive
 
 
-@pytest.fixture
-def site() -> Iterator[str]:
-    """N program pages on 127.0.0.1; the last one answers after SLOW seconds."""
-    pages = {
-        f"/grants/{n:04d}.html": PAGE.format(n=n, day=1 + n % 28).encode() for n in range(POOL_MIN_PAGES)
-    }
-    last = f"/grants/{POOL_MIN_PAGES - 1:04d}.html"
+@contextmanager
+def _serve(pages: dict[str, bytes], slow: str | None = None) -> Iterator[str]:
+    """`pages` on 127.0.0.1, answered 200 without validators; `slow` after SLOW seconds."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             body = pages.get(self.path)
-            if self.path == last:
+            if self.path == slow:
                 time.sleep(SLOW)
             self.send_response(200 if body else 404)
             self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -161,7 +159,18 @@ def site() -> Iterator[str]:
         server.server_close()
 
 
-def _sources(folder: Path, *, isolate: bool) -> Path:
+def _pages(count: int) -> dict[str, bytes]:
+    return {f"/grants/{n:04d}.html": PAGE.format(n=n, day=1 + n % 28).encode() for n in range(count)}
+
+
+@pytest.fixture
+def site() -> Iterator[str]:
+    """POOL_MIN_PAGES program pages; the last one answers after SLOW seconds."""
+    with _serve(_pages(POOL_MIN_PAGES), slow=f"/grants/{POOL_MIN_PAGES - 1:04d}.html") as mirror:
+        yield mirror
+
+
+def _sources(folder: Path, *, isolate: bool, count: int = POOL_MIN_PAGES) -> Path:
     folder.mkdir()
     lines = [
         "[fetch]",
@@ -172,7 +181,7 @@ def _sources(folder: Path, *, isolate: bool) -> Path:
         f"isolate = {str(isolate).lower()}",
         "",
     ]
-    for n in range(POOL_MIN_PAGES):
+    for n in range(count):
         lines += [
             "[[source]]",
             f'id = "grant-{n:04d}"',
@@ -228,3 +237,22 @@ def test_a_run_through_the_pool_reports_each_source_when_done_and_records_what_a
             assert _without_times(written[True] / name) == _without_times(written[False] / name)
     store = SnapshotStore(tmp_path / "snapshots-True")
     assert len(store.load(store.names()[-1]).records) == POOL_MIN_PAGES
+
+
+def test_a_page_served_again_with_the_same_bytes_keeps_its_records_without_being_read_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A server without validators answers 200 every time: the same bytes (and content type) read by
+    the same extractor code give the stored records, as a 304 does; changed bytes are read again."""
+    pages = _pages(3)
+    sources, snapshots = _sources(tmp_path / "sources", isolate=False, count=3), tmp_path / "snapshots"
+    with _serve(pages) as mirror:
+        first = run(sources, snapshots, rewrite_hosts={HOST: mirror})
+        pages["/grants/0001.html"] = pages["/grants/0001.html"].replace(b"June 2,", b"June 9,")
+        with caplog.at_level(logging.INFO, logger="ingest.websites"):
+            second = run(sources, snapshots, rewrite_hosts={HOST: mirror})
+    reused = [r.getMessage() for r in caplog.records if "stored records reused" in r.getMessage()]
+    assert sorted(m.split(":", 2)[1].rsplit("/", 1)[-1] for m in reused) == ["0000.html", "0002.html"]
+    assert all("unchanged (same bytes)" in m for m in reused)
+    assert first.snapshot is not None and second.snapshot is not None
+    assert {(c.program, c.category) for c in second.changes} == {("research-grant-no-0001", "deadline")}

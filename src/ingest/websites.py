@@ -21,6 +21,7 @@ from ingest.errors import ErrorKind, ExtractError, FetchError, IngestError
 from ingest.fetch import Fetcher, FetchRequest, FetchResult, Validators
 from ingest.isolation import POOL_MIN_PAGES, ExtractLimits, ExtractPool, extract_pdf_limited, run_limited
 from ingest.models import Document, FetchedPage, Program, Provenance, SourceResult, SourceStatus
+from ingest.normalize import sha256_bytes
 from ingest.snapshot import SnapshotStore
 from ingest.sources import HtmlSource
 
@@ -184,7 +185,7 @@ def _submit(pool: ExtractPool, job: _Job, store: SnapshotStore) -> Future[HtmlEx
     fetched, run = job.outcome, job.run
     if not isinstance(fetched, FetchResult):
         return None
-    if fetched.not_modified and _unchanged_page_records(run, FetchedPage(url=job.page.url), fetched):
+    if _unchanged_page_records(run, FetchedPage(url=job.page.url), fetched) is not None:
         return None
     try:
         content = _content(run, job.page, fetched, store)
@@ -247,7 +248,7 @@ def _extract_page(
     page.content_sha256 = store.put_raw(content)
     if fetched.not_modified and run.result.status == SourceStatus.OK and page.url == run.source.url:
         run.result.status = SourceStatus.NOT_MODIFIED
-    reused = _unchanged_page_records(run, page, fetched) if fetched.not_modified else None
+    reused = _unchanged_page_records(run, page, fetched)
     records = (
         reused
         if reused is not None
@@ -259,17 +260,28 @@ def _extract_page(
         records = _keep_missing_fields(run, page, records)
     if page.final_url != page.url:
         run.result.problems.append(f"{page.url} moved to {page.final_url}")
-    how = "unchanged (304), stored records reused" if reused is not None else f"{page.extractor} extractor"
+    how = (
+        f"unchanged ({'304' if fetched.not_modified else 'same bytes'}), stored records reused"
+        if reused is not None
+        else f"{page.extractor} extractor"
+    )
     log.info("%s: %s, %d record(s)", page.url, how, len(records))
     return records
 
 
 def _unchanged_page_records(run: WebsiteRun, page: FetchedPage, fetched: FetchResult) -> list[Program] | None:
-    """On a 304, the records the same extractor code made from the same bytes last time (re-verified
-    now); None when the extractor changed since, or nothing is stored for the page."""
+    """On a 304, or a 200 with the very bytes and content type stored last time (a server without
+    validators), the records the same extractor code made from those bytes last time (re-verified now):
+    extraction is a function of them. None when the extractor changed since, or nothing is stored."""
     known = run.previous.page(page.url)
     before = run.previous.records_from(page.url)
     if known is None or not before or run.previous.fingerprint != run.fingerprint:
+        return None
+    if not fetched.not_modified and (
+        fetched.content is None
+        or fetched.content_type != known.content_type
+        or sha256_bytes(fetched.content) != known.content_sha256
+    ):
         return None
     if fetched.final_url != (known.final_url or known.url):
         return None  # the page moved: its new address must reach the records
