@@ -256,3 +256,48 @@ def test_a_page_served_again_with_the_same_bytes_keeps_its_records_without_being
     assert all("unchanged (same bytes)" in m for m in reused)
     assert first.snapshot is not None and second.snapshot is not None
     assert {(c.program, c.category) for c in second.changes} == {("research-grant-no-0001", "deadline")}
+
+
+def test_a_304_keeps_the_content_type_of_the_stored_bytes_so_a_later_200_of_them_is_known(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """304s carry no Content-Type (as most servers send them): the page keeps the one its stored bytes
+    came with, so a later 200 with the same bytes, from a server that dropped its validators, is
+    recognised as unchanged."""
+    body = PAGE.format(n=7, day=7).encode()
+    validators = {"on": True}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if validators["on"] and self.headers.get("If-None-Match") == '"v1"':
+                self.send_response(304)
+                self.send_header("ETag", '"v1"')
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            if validators["on"]:
+                self.send_header("ETag", '"v1"')
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sources, snapshots = _sources(tmp_path / "sources", isolate=False, count=1), tmp_path / "snapshots"
+    mirror = {HOST: f"127.0.0.1:{server.server_address[1]}"}
+    try:
+        run(sources, snapshots, rewrite_hosts=mirror)
+        second = run(sources, snapshots, rewrite_hosts=mirror)
+        [page] = second.sources[0].pages
+        assert page.status == 304 and page.content_type == "text/html; charset=utf-8"
+        validators["on"] = False
+        with caplog.at_level(logging.INFO, logger="ingest.websites"):
+            third = run(sources, snapshots, rewrite_hosts=mirror)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert third.snapshot is None and not third.changes
+    assert any("unchanged (same bytes), stored records reused" in r.getMessage() for r in caplog.records)

@@ -196,7 +196,7 @@ def _submit(pool: ExtractPool, job: _Job, store: SnapshotStore) -> Future[HtmlEx
     kwargs = {
         "url": fetched.final_url,
         "source_id": run.source.id,
-        "content_type": fetched.content_type,
+        "content_type": _content_type(run, job.page.url, fetched),
         "fetched_at": fetched.fetched_at,
     }
     return pool.submit(extract_html, (content,), kwargs, what=fetched.final_url)
@@ -241,7 +241,7 @@ def _extract_page(
     content = _content(run, page, fetched, store)
     page.final_url, page.status, page.redirects = fetched.final_url, fetched.status, fetched.redirects
     page.content_type, page.etag, page.last_modified = (
-        fetched.content_type,
+        _content_type(run, page.url, fetched),
         fetched.etag,
         fetched.last_modified,
     )
@@ -337,6 +337,15 @@ def extract_page(
     if url != page.url:
         records = [r.model_copy(update={"links": [*r.links, url]}) for r in records]
     return records
+
+
+def _content_type(run: WebsiteRun, url: str, fetched: FetchResult) -> str | None:
+    """The content type of the bytes held for the page: a 304 seldom repeats it (RFC 9110 §15.4.5),
+    and the stored bytes keep the one they came with (their charset decodes them)."""
+    if fetched.not_modified and fetched.content_type is None:
+        known = run.previous.page(url)
+        return known.content_type if known is not None else None
+    return fetched.content_type
 
 
 def _content(run: WebsiteRun, page: FetchedPage, fetched: FetchResult, store: SnapshotStore) -> bytes:
@@ -508,7 +517,7 @@ def _read_document(
     content = _content(run, page, fetched, store)
     page.final_url, page.status, page.redirects = fetched.final_url, fetched.status, fetched.redirects
     page.content_type, page.etag, page.last_modified = (
-        fetched.content_type,
+        _content_type(run, page.url, fetched),
         fetched.etag,
         fetched.last_modified,
     )
