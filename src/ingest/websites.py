@@ -179,14 +179,15 @@ def _fetch_round(
 def _submit(pool: ExtractPool, job: _Job, store: SnapshotStore) -> Future[HtmlExtraction] | None:
     """Hand a fetched web page to the pool; None when it needs no extraction there (a failure, a 304
     whose stored records are reused, a PDF, which has a limited child of its own)."""
-    from ingest.extract import is_pdf
-    from ingest.extract.html import extract_html
-
     fetched, run = job.outcome, job.run
     if not isinstance(fetched, FetchResult):
         return None
     if _unchanged_page_records(run, FetchedPage(url=job.page.url), fetched) is not None:
         return None
+    # Imported only once a page needs reading: a run of 304s never loads BeautifulSoup (0.15 s).
+    from ingest.extract import is_pdf
+    from ingest.extract.html import extract_html
+
     try:
         content = _content(run, job.page, fetched, store)
     except IngestError:
