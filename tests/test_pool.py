@@ -301,3 +301,14 @@ def test_a_304_keeps_the_content_type_of_the_stored_bytes_so_a_later_200_of_them
         server.server_close()
     assert third.snapshot is None and not third.changes
     assert any("unchanged (same bytes), stored records reused" in r.getMessage() for r in caplog.records)
+
+
+def test_an_interrupted_run_stops_its_workers_at_once() -> None:
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt), ExtractPool(ExtractLimits(wall_seconds=60), workers=2) as pool:
+        futures = [pool.submit(nap, (30,), {}, what=f"page{n}.html") for n in range(6)]
+        raise KeyboardInterrupt  # Ctrl-C while pages are being read
+    assert time.monotonic() - started < 10
+    for future in futures:
+        with pytest.raises(ExtractError, match="not extracted, the pool stopped"):
+            future.result(timeout=0)

@@ -190,6 +190,7 @@ class ExtractPool:
         self._lock = threading.Lock()
         self._wake_receiver, self._wake_sender = multiprocessing.Pipe(duplex=False)
         self._closing = False
+        self._cancelled = False
         self._thread = threading.Thread(target=self._dispatch, name="ingest-extract-pool", daemon=True)
         self._thread.start()
 
@@ -206,10 +207,12 @@ class ExtractPool:
         self._wake_sender.send_bytes(b".")
         return task.future
 
-    def close(self) -> None:
-        """Finish the queued work and stop the workers."""
+    def close(self, *, cancel: bool = False) -> None:
+        """Finish the queued work and stop the workers; with `cancel`, stop them at once (the run was
+        interrupted): what is not finished fails with ExtractError."""
         with self._lock:
             self._closing = True
+            self._cancelled = self._cancelled or cancel
         self._wake_sender.send_bytes(b".")
         self._thread.join()
         self._wake_sender.close()
@@ -218,8 +221,8 @@ class ExtractPool:
     def __enter__(self) -> ExtractPool:
         return self
 
-    def __exit__(self, *_: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        self.close(cancel=exc_type is not None)
 
     # -- the pool's thread ------------------------------------------------------------------------
 
@@ -230,8 +233,8 @@ class ExtractPool:
         try:
             while True:
                 with self._lock:
-                    if self._closing and not self._queue and not busy:
-                        return
+                    if self._cancelled or (self._closing and not self._queue and not busy):
+                        return  # on cancel, the finally below stops the workers and fails the rest
                     free = self._size - len(busy)
                     tasks = [self._queue.popleft() for _ in range(min(free, len(self._queue)))]
                 while tasks:  # outside the lock: the first start waits for the forkserver
@@ -264,7 +267,7 @@ class ExtractPool:
                     [*tasks, *(w.task for w in busy.values() if w.task), *self._queue],
                     deque(),
                 )
-            for task in pending:  # only after a failure of this thread: fail what is left, never hang
+            for task in pending:  # cancelled, or this thread failed: fail what is left, never hang
                 if not task.future.done():
                     task.future.set_exception(ExtractError(f"{task.what}: not extracted, the pool stopped"))
 

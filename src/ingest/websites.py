@@ -106,9 +106,12 @@ def read_websites(
         _fetch_documents(later, fetcher, store)
         for run in later:
             yield _finished(run)
-    finally:
+    except BaseException:  # interrupted, or the caller stopped reading: the queued pages are dropped
         if pool is not None:
-            pool.close()
+            pool.close(cancel=True)
+        raise
+    if pool is not None:
+        pool.close()
 
 
 def _finished(run: WebsiteRun) -> tuple[SourceResult, list[Program]]:
