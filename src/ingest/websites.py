@@ -132,6 +132,8 @@ class _Job:
     page: FetchedPage
     outcome: FetchResult | FetchError | None = None
     extraction: Future[HtmlExtraction] | None = None  # from the pool
+    reused: list[Program] | None = None  # a 304's (or the same bytes') stored records...
+    checked: bool = False  # ...once looked for (as the page arrived, on the pool's path)
 
 
 def _fetch_round(
@@ -185,7 +187,8 @@ def _submit(pool: ExtractPool, job: _Job, store: SnapshotStore) -> Future[HtmlEx
     fetched, run = job.outcome, job.run
     if not isinstance(fetched, FetchResult):
         return None
-    if _unchanged_page_records(run, FetchedPage(url=job.page.url), fetched) is not None:
+    job.reused, job.checked = _unchanged_page_records(run, job.page, fetched), True
+    if job.reused is not None:
         return None
     # Imported only once a page needs reading: a run of 304s never loads BeautifulSoup (0.15 s).
     from ingest.extract import is_pdf
@@ -214,7 +217,9 @@ def _settle(run: WebsiteRun, jobs: list[_Job], store: SnapshotStore, *, main: bo
             if isinstance(outcome, FetchError):
                 raise outcome
             assert outcome is not None  # every job was fetched before its run is settled
-            records = _extract_page(run, page, outcome, store, job.extraction)
+            records = _extract_page(
+                run, page, outcome, store, job.extraction, job.reused, checked=job.checked
+            )
         except IngestError as error:
             page.error = str(error)
             page.error_kind = (
@@ -241,6 +246,9 @@ def _extract_page(
     fetched: FetchResult,
     store: SnapshotStore,
     extracted: Future[HtmlExtraction] | None = None,
+    reused: list[Program] | None = None,
+    *,
+    checked: bool = False,
 ) -> list[Program]:
     content = _content(run, page, fetched, store)
     page.final_url, page.status, page.redirects = fetched.final_url, fetched.status, fetched.redirects
@@ -252,7 +260,8 @@ def _extract_page(
     page.content_sha256 = store.put_raw(content)
     if fetched.not_modified and run.result.status == SourceStatus.OK and page.url == run.source.url:
         run.result.status = SourceStatus.NOT_MODIFIED
-    reused = _unchanged_page_records(run, page, fetched)
+    if not checked:
+        reused = _unchanged_page_records(run, page, fetched)
     records = (
         reused
         if reused is not None
