@@ -131,6 +131,7 @@ PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 </main><footer><p>&copy; Foundation</p></footer></body></html>"""
 HOST = "www.example-foundation.org"
 SLOW = 2.0  # seconds the last page takes to arrive
+PAGES = 2 * POOL_MIN_PAGES  # enough for the run to start its pool
 
 
 @contextmanager
@@ -165,12 +166,12 @@ def _pages(count: int) -> dict[str, bytes]:
 
 @pytest.fixture
 def site() -> Iterator[str]:
-    """POOL_MIN_PAGES program pages; the last one answers after SLOW seconds."""
-    with _serve(_pages(POOL_MIN_PAGES), slow=f"/grants/{POOL_MIN_PAGES - 1:04d}.html") as mirror:
+    """PAGES program pages; the last one answers after SLOW seconds."""
+    with _serve(_pages(PAGES), slow=f"/grants/{PAGES - 1:04d}.html") as mirror:
         yield mirror
 
 
-def _sources(folder: Path, *, isolate: bool, count: int = POOL_MIN_PAGES) -> Path:
+def _sources(folder: Path, *, isolate: bool, count: int = PAGES) -> Path:
     folder.mkdir()
     lines = [
         "[fetch]",
@@ -206,10 +207,18 @@ def _without_times(path: Path) -> object:
 
 
 def test_a_run_through_the_pool_reports_each_source_when_done_and_records_what_a_serial_run_records(
-    site: str, tmp_path: Path
+    site: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    pooled: list[str] = []  # the pages handed to a pool
+    submit = ExtractPool.submit
+    monkeypatch.setattr(
+        ExtractPool,
+        "submit",
+        lambda self, *args, what, **kw: pooled.append(what) or submit(self, *args, what=what, **kw),
+    )
     written: dict[bool, Path] = {}
     for isolate in (True, False):  # True: enough pages for the pool; False: in this process
+        pooled.clear()
         reported: list[tuple[str, float]] = []
         outcome = run(
             _sources(tmp_path / f"sources-{isolate}", isolate=isolate),
@@ -218,8 +227,9 @@ def test_a_run_through_the_pool_reports_each_source_when_done_and_records_what_a
             progress=lambda result, seen=reported: seen.append((result.id, time.monotonic())),
         )
         finished = time.monotonic()
+        assert len(pooled) == (PAGES - POOL_MIN_PAGES if isolate else 0)  # the first pages in process
         assert outcome.snapshot is not None and not outcome.failed_sources
-        assert sorted(i for i, _ in reported) == [f"grant-{n:04d}" for n in range(POOL_MIN_PAGES)]
+        assert sorted(i for i, _ in reported) == [f"grant-{n:04d}" for n in range(PAGES)]
         # The first sources were reported while the slow last page was still on its way.
         assert reported[0][1] < finished - SLOW / 2
         assert [s.id for s in outcome.sources] == sorted(i for i, _ in reported)  # the declared order
@@ -236,7 +246,7 @@ def test_a_run_through_the_pool_reports_each_source_when_done_and_records_what_a
         else:
             assert _without_times(written[True] / name) == _without_times(written[False] / name)
     store = SnapshotStore(tmp_path / "snapshots-True")
-    assert len(store.load(store.names()[-1]).records) == POOL_MIN_PAGES
+    assert len(store.load(store.names()[-1]).records) == PAGES
 
 
 def test_a_page_served_again_with_the_same_bytes_keeps_its_records_without_being_read_again(

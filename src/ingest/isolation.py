@@ -168,10 +168,11 @@ def _outcome(
 
 # -- a pool of limited workers, for the many pages of a run --------------------------------------
 
-# Below this many pages the pool's start-up costs more than the second core saves. Measured on two
-# cores (whole runs over loopback, medians of 3): 12 pages (the Quick start) 0.07 s in process, 0.19 s
-# with the pool; 40 pages 0.18 / 0.27 s; 100 pages 0.46 / 0.44 s; 300 pages 1.34 / 1.06 s.
-POOL_MIN_PAGES = 100
+# A run reads its first pages in its own process and starts the pool only once this many needed
+# reading: below that, the pool's start-up costs more than the second core saves. Measured on two
+# cores (whole runs over loopback, medians of 3, pool from the first page vs none): 12 pages (the Quick
+# start) 0.19 / 0.07 s; 40 pages 0.27 / 0.18 s; 100 pages 0.44 / 0.46 s; 300 pages 1.06 / 1.34 s.
+POOL_MIN_PAGES = 50
 
 
 class ExtractPool:

@@ -71,9 +71,9 @@ def read_websites(
     """Every website source read: its result for the manifest and the records it gave, each source
     as soon as all of its pages are done (in the order they finish).
 
-    Pages are extracted while the next ones are fetched, in a pool of limited worker processes
-    (`isolation.ExtractPool`) when there are enough of them to pay for its start-up and `[extract]
-    isolate` is on; in this process otherwise."""
+    Pages are extracted while the next ones are fetched: the first POOL_MIN_PAGES in this process,
+    the rest in a pool of limited worker processes (`isolation.ExtractPool`) when `[extract] isolate`
+    is on; in this process otherwise."""
     from ingest.extract import extractor_fingerprint
 
     fingerprint = extractor_fingerprint()
@@ -87,7 +87,7 @@ def read_websites(
         )
         for s in sources
     ]
-    pool = ExtractPool(limits) if limits.isolate and len(runs) >= POOL_MIN_PAGES else None
+    pool = _Pool(limits)
     try:
         waiting: list[WebsiteRun] = []  # main page read, its call pages still to fetch
         mains = {run.source.id: [run.source.url] for run in runs}
@@ -107,11 +107,9 @@ def read_websites(
         for run in later:
             yield _finished(run)
     except BaseException:  # interrupted, or the caller stopped reading: the queued pages are dropped
-        if pool is not None:
-            pool.close(cancel=True)
+        pool.close(cancel=True)
         raise
-    if pool is not None:
-        pool.close()
+    pool.close()
 
 
 def _finished(run: WebsiteRun) -> tuple[SourceResult, list[Program]]:
@@ -141,7 +139,7 @@ def _fetch_round(
     urls: dict[str, list[str]],
     fetcher: Fetcher,
     store: SnapshotStore,
-    pool: ExtractPool | None,
+    pool: _Pool,
     *,
     main: bool,
 ) -> Iterator[WebsiteRun]:
@@ -168,7 +166,7 @@ def _fetch_round(
     for index, outcome in fetcher.fetch_each([_request(job.run, job.page.url) for job in jobs]):
         job = jobs[index]
         job.outcome = outcome
-        job.extraction = _submit(pool, job, store) if pool is not None else None
+        job.extraction = _submit(pool, job, store)
         if job.extraction is None:
             yield from page_done(job)
         else:
@@ -181,9 +179,30 @@ def _fetch_round(
         yield from page_done(extracted.get())
 
 
-def _submit(pool: ExtractPool, job: _Job, store: SnapshotStore) -> Future[HtmlExtraction] | None:
+class _Pool:
+    """Where a run's pages are read: in this process until POOL_MIN_PAGES of them needed reading (a
+    day's few changed pages never pay for the pool's start-up), in the pool from then on; always in
+    this process with `isolate = false`."""
+
+    def __init__(self, limits: ExtractLimits) -> None:
+        self._limits, self._read = limits, 0
+        self._pool: ExtractPool | None = None
+
+    def for_next_page(self) -> ExtractPool | None:
+        self._read += 1
+        if self._pool is None and self._limits.isolate and self._read > POOL_MIN_PAGES:
+            self._pool = ExtractPool(self._limits)
+        return self._pool
+
+    def close(self, *, cancel: bool = False) -> None:
+        if self._pool is not None:
+            self._pool.close(cancel=cancel)
+
+
+def _submit(pools: _Pool, job: _Job, store: SnapshotStore) -> Future[HtmlExtraction] | None:
     """Hand a fetched web page to the pool; None when it needs no extraction there (a failure, a 304
-    whose stored records are reused, a PDF, which has a limited child of its own)."""
+    whose stored records are reused, a PDF, which has a limited child of its own) or is read in this
+    process when its source is settled (the run's first pages)."""
     fetched, run = job.outcome, job.run
     if not isinstance(fetched, FetchResult):
         return None
@@ -198,7 +217,7 @@ def _submit(pool: ExtractPool, job: _Job, store: SnapshotStore) -> Future[HtmlEx
         content = _content(run, job.page, fetched, store)
     except IngestError:
         return None  # fails the same way when settled
-    if is_pdf(content):
+    if is_pdf(content) or (pool := pools.for_next_page()) is None:
         return None
     kwargs = {
         "url": fetched.final_url,
