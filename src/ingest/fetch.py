@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from http import HTTPStatus
+from queue import SimpleQueue
 from types import TracebackType
 from typing import Any, Self, cast
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -222,23 +223,39 @@ class Fetcher:
         Results come back in the order of the requests; a failure is returned, not raised.
         """
         results: list[FetchResult | FetchError | None] = [None] * len(requests_)
+        for index, outcome in self.fetch_each(requests_):
+            results[index] = outcome
+        return cast(list[FetchResult | FetchError], results)  # every slot was filled above
+
+    def fetch_each(self, requests_: list[FetchRequest]) -> Iterator[tuple[int, FetchResult | FetchError]]:
+        """As `fetch_all`, but each page as soon as it arrives: (index of its request, result or
+        failure), in the order they finish, so that the caller can extract a page while the next
+        ones are fetched."""
         by_host: dict[str, list[int]] = {}
         for index, request in enumerate(requests_):
             by_host.setdefault(_host_key(request.url), []).append(index)
+        arrived: SimpleQueue[tuple[int, FetchResult | FetchError | BaseException]] = SimpleQueue()
 
         def fetch_host(indexes: list[int]) -> None:
             for index in indexes:
                 try:
-                    results[index] = self.fetch(requests_[index])
+                    arrived.put((index, self.fetch(requests_[index])))
                 except FetchError as error:
-                    results[index] = error
+                    arrived.put((index, error))
+                except BaseException as error:  # a bug: raised in the caller, not lost in a thread
+                    arrived.put((index, error))
+                    raise
 
         # One task per host, so no worker sits waiting on another worker's host lock.
         workers = max(1, min(self._settings.max_workers, len(by_host)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest-fetch") as pool:
-            for future in [pool.submit(fetch_host, indexes) for indexes in by_host.values()]:
-                future.result()
-        return cast(list[FetchResult | FetchError], results)  # every slot was filled above
+            for _ in [pool.submit(fetch_host, indexes) for indexes in by_host.values()]:
+                pass
+            for _ in range(len(requests_)):
+                index, outcome = arrived.get()
+                if not isinstance(outcome, FetchResult | FetchError):
+                    raise outcome
+                yield index, outcome
 
     # -- one hop --------------------------------------------------------------------------------
 

@@ -10,19 +10,24 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
+from queue import SimpleQueue
 from typing import TYPE_CHECKING
 
 from ingest.errors import ErrorKind, ExtractError, FetchError, IngestError
 from ingest.fetch import Fetcher, FetchRequest, FetchResult, Validators
-from ingest.isolation import ExtractLimits, extract_pdf_limited, run_limited
+from ingest.isolation import POOL_MIN_PAGES, ExtractLimits, ExtractPool, extract_pdf_limited, run_limited
 from ingest.models import Document, FetchedPage, Program, Provenance, SourceResult, SourceStatus
+from ingest.normalize import sha256_bytes
 from ingest.snapshot import SnapshotStore
 from ingest.sources import HtmlSource
 
 if TYPE_CHECKING:
     from ingest.extract.guidelines import DocumentLink
+    from ingest.extract.html import HtmlExtraction
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +58,7 @@ class WebsiteRun:
     result: SourceResult
     limits: ExtractLimits  # for the PDFs its pages link to
     records: list[Program] = field(default_factory=list)
+    fingerprint: str = ""  # of today's extractor code (hashing it is read once a run, not once a page)
 
 
 def read_websites(
@@ -61,46 +67,183 @@ def read_websites(
     fetcher: Fetcher,
     store: SnapshotStore,
     limits: ExtractLimits,
-) -> list[tuple[SourceResult, list[Program]]]:
-    """Every website source read: its result for the manifest and the records it gave."""
+) -> Iterator[tuple[SourceResult, list[Program]]]:
+    """Every website source read: its result for the manifest and the records it gave, each source
+    as soon as all of its pages are done (in the order they finish).
+
+    Pages are extracted while the next ones are fetched: the first POOL_MIN_PAGES in this process,
+    the rest in a pool of limited worker processes (`isolation.ExtractPool`) when `[extract] isolate`
+    is on; in this process otherwise."""
+    from ingest.extract import extractor_fingerprint
+
+    fingerprint = extractor_fingerprint()
     runs = [
         WebsiteRun(
             source=s,
             previous=previous.get(s.id, Previous()),
             result=SourceResult(id=s.id, kind=s.kind, location=s.url, status=SourceStatus.OK),
             limits=limits,
+            fingerprint=fingerprint,
         )
         for s in sources
     ]
-    _fetch_round(runs, {run.source.id: [run.source.url] for run in runs}, fetcher, store, main=True)
-    follow_ups = {
-        run.source.id: _follow_ups(run, store) for run in runs if run.result.status != SourceStatus.FAILED
-    }
-    _fetch_round(runs, follow_ups, fetcher, store, main=False)
-    _fetch_documents([run for run in runs if run.source.documents], fetcher, store)
-    for run in runs:
-        run.result.records = len(run.records)
-        if run.result.pages:
-            first = run.result.pages[0]
-            run.result.content_sha256, run.result.final_url = first.content_sha256, first.final_url
-            run.result.redirects, run.result.content_type = first.redirects, first.content_type
-            run.result.etag, run.result.last_modified = first.etag, first.last_modified
-    return [(run.result, run.records) for run in runs]
+    pool = _Pool(limits)
+    try:
+        waiting: list[WebsiteRun] = []  # main page read, its call pages still to fetch
+        follow_ups: dict[str, list[str]] = {}
+        mains = {run.source.id: [run.source.url] for run in runs}
+        for run in _fetch_round(runs, mains, fetcher, store, pool, main=True):
+            if run.result.status != SourceStatus.FAILED:
+                # Once a run: finding the counterpart also tags the main page's records.
+                follow_ups[run.source.id] = _follow_ups(run, store)
+            if follow_ups.get(run.source.id) or (
+                run.result.status != SourceStatus.FAILED and run.source.documents
+            ):
+                waiting.append(run)
+            else:
+                yield _finished(run)
+        later: list[WebsiteRun] = []
+        for run in _fetch_round(waiting, follow_ups, fetcher, store, pool, main=False):
+            if run.source.documents:
+                later.append(run)
+            else:
+                yield _finished(run)
+        _fetch_documents(later, fetcher, store)
+        for run in later:
+            yield _finished(run)
+    except BaseException:  # interrupted, or the caller stopped reading: the queued pages are dropped
+        pool.close(cancel=True)
+        raise
+    pool.close()
+
+
+def _finished(run: WebsiteRun) -> tuple[SourceResult, list[Program]]:
+    run.result.records = len(run.records)
+    if run.result.pages:
+        first = run.result.pages[0]
+        run.result.content_sha256, run.result.final_url = first.content_sha256, first.final_url
+        run.result.redirects, run.result.content_type = first.redirects, first.content_type
+        run.result.etag, run.result.last_modified = first.etag, first.last_modified
+    return run.result, run.records
+
+
+@dataclass
+class _Job:
+    """One page of a round: its run, its page entry, and what fetching and extraction gave."""
+
+    run: WebsiteRun
+    page: FetchedPage
+    outcome: FetchResult | FetchError | None = None
+    extraction: Future[HtmlExtraction] | None = None  # from the pool
+    reused: list[Program] | None = None  # a 304's (or the same bytes') stored records...
+    checked: bool = False  # ...once looked for (as the page arrived, on the pool's path)
 
 
 def _fetch_round(
-    runs: list[WebsiteRun], urls: dict[str, list[str]], fetcher: Fetcher, store: SnapshotStore, *, main: bool
-) -> None:
-    """Fetch one round of pages for all sources at once (the fetcher spaces requests per host)."""
-    jobs = [(run, url) for run in runs for url in urls.get(run.source.id, [])]
-    requests = [_request(run, url) for run, url in jobs]
-    for (run, url), outcome in zip(jobs, fetcher.fetch_all(requests), strict=True):
-        page = FetchedPage(url=url)
-        run.result.pages.append(page)
+    runs: list[WebsiteRun],
+    urls: dict[str, list[str]],
+    fetcher: Fetcher,
+    store: SnapshotStore,
+    pool: _Pool,
+    *,
+    main: bool,
+) -> Iterator[WebsiteRun]:
+    """Fetch one round of pages for all sources at once (the fetcher spaces requests per host), and
+    yield each run once all of its pages of the round are fetched and extracted.
+
+    A page is handed to the pool as soon as its bytes arrive; what a page means for its source
+    (records, failures, problems) is settled in the order of the source's pages, as before."""
+    jobs = [_Job(run, FetchedPage(url=url)) for run in runs for url in urls.get(run.source.id, [])]
+    by_run: dict[int, list[_Job]] = {}
+    for job in jobs:
+        job.run.result.pages.append(job.page)
+        by_run.setdefault(id(job.run), []).append(job)
+    left = {key: len(run_jobs) for key, run_jobs in by_run.items()}
+    yield from (run for run in runs if id(run) not in by_run)  # nothing to fetch this round
+    extracted: SimpleQueue[_Job] = SimpleQueue()  # filled by the pool's thread as pages are extracted
+    extracting = 0
+
+    def page_done(job: _Job) -> Iterator[WebsiteRun]:
+        left[id(job.run)] -= 1
+        if left[id(job.run)] == 0:
+            yield _settle(job.run, by_run[id(job.run)], store, main=main)
+
+    for index, outcome in fetcher.fetch_each([_request(job.run, job.page.url) for job in jobs]):
+        job = jobs[index]
+        job.outcome = outcome
+        job.extraction = _submit(pool, job, store)
+        if job.extraction is None:
+            yield from page_done(job)
+        else:
+            extracting += 1
+            job.extraction.add_done_callback(lambda _, job=job: extracted.put(job))  # type: ignore[misc]
+        while not extracted.empty():
+            extracting -= 1
+            yield from page_done(extracted.get())
+    for _ in range(extracting):
+        yield from page_done(extracted.get())
+
+
+class _Pool:
+    """Where a run's pages are read: in this process until POOL_MIN_PAGES of them needed reading (a
+    day's few changed pages never pay for the pool's start-up), in the pool from then on; always in
+    this process with `isolate = false`."""
+
+    def __init__(self, limits: ExtractLimits) -> None:
+        self._limits, self._read = limits, 0
+        self._pool: ExtractPool | None = None
+
+    def for_next_page(self) -> ExtractPool | None:
+        self._read += 1
+        if self._pool is None and self._limits.isolate and self._read > POOL_MIN_PAGES:
+            self._pool = ExtractPool(self._limits)
+        return self._pool
+
+    def close(self, *, cancel: bool = False) -> None:
+        if self._pool is not None:
+            self._pool.close(cancel=cancel)
+
+
+def _submit(pools: _Pool, job: _Job, store: SnapshotStore) -> Future[HtmlExtraction] | None:
+    """Hand a fetched web page to the pool; None when it needs no extraction there (a failure, a 304
+    whose stored records are reused, a PDF, which has a limited child of its own) or is read in this
+    process when its source is settled (the run's first pages)."""
+    fetched, run = job.outcome, job.run
+    if not isinstance(fetched, FetchResult):
+        return None
+    job.reused, job.checked = _unchanged_page_records(run, job.page, fetched), True
+    if job.reused is not None:
+        return None
+    # Imported only once a page needs reading: a run of 304s never loads BeautifulSoup (0.15 s).
+    from ingest.extract import is_pdf
+    from ingest.extract.html import extract_html
+
+    try:
+        content = _content(run, job.page, fetched, store)
+    except IngestError:
+        return None  # fails the same way when settled
+    if is_pdf(content) or (pool := pools.for_next_page()) is None:
+        return None
+    kwargs = {
+        "url": fetched.final_url,
+        "source_id": run.source.id,
+        "content_type": _content_type(run, job.page.url, fetched),
+        "fetched_at": fetched.fetched_at,
+    }
+    return pool.submit(extract_html, (content,), kwargs, what=fetched.final_url)
+
+
+def _settle(run: WebsiteRun, jobs: list[_Job], store: SnapshotStore, *, main: bool) -> WebsiteRun:
+    """The run's pages of the round, in order: records kept, or the failure and its carried-forward data."""
+    for job in jobs:
+        page, outcome = job.page, job.outcome
         try:
             if isinstance(outcome, FetchError):
                 raise outcome
-            records = _extract_page(run, page, outcome, store)
+            assert outcome is not None  # every job was fetched before its run is settled
+            records = _extract_page(
+                run, page, outcome, store, job.extraction, job.reused, checked=job.checked
+            )
         except IngestError as error:
             page.error = str(error)
             page.error_kind = (
@@ -110,6 +253,7 @@ def _fetch_round(
             _page_failed(run, page, main=main)
             continue
         run.records.extend(records)
+    return run
 
 
 def _request(run: WebsiteRun, url: str) -> FetchRequest:
@@ -121,23 +265,31 @@ def _request(run: WebsiteRun, url: str) -> FetchRequest:
 
 
 def _extract_page(
-    run: WebsiteRun, page: FetchedPage, fetched: FetchResult, store: SnapshotStore
+    run: WebsiteRun,
+    page: FetchedPage,
+    fetched: FetchResult,
+    store: SnapshotStore,
+    extracted: Future[HtmlExtraction] | None = None,
+    reused: list[Program] | None = None,
+    *,
+    checked: bool = False,
 ) -> list[Program]:
     content = _content(run, page, fetched, store)
     page.final_url, page.status, page.redirects = fetched.final_url, fetched.status, fetched.redirects
     page.content_type, page.etag, page.last_modified = (
-        fetched.content_type,
+        _content_type(run, page.url, fetched),
         fetched.etag,
         fetched.last_modified,
     )
     page.content_sha256 = store.put_raw(content)
     if fetched.not_modified and run.result.status == SourceStatus.OK and page.url == run.source.url:
         run.result.status = SourceStatus.NOT_MODIFIED
-    reused = _unchanged_page_records(run, page, fetched) if fetched.not_modified else None
+    if not checked:
+        reused = _unchanged_page_records(run, page, fetched)
     records = (
         reused
         if reused is not None
-        else extract_page(run.source, page, content, fetched.fetched_at, run.limits)
+        else extract_page(run.source, page, content, fetched.fetched_at, run.limits, extracted)
     )
     if not records:
         raise ExtractError(f"{page.url}: no program information found on the page")
@@ -145,19 +297,28 @@ def _extract_page(
         records = _keep_missing_fields(run, page, records)
     if page.final_url != page.url:
         run.result.problems.append(f"{page.url} moved to {page.final_url}")
-    how = "unchanged (304), stored records reused" if reused is not None else f"{page.extractor} extractor"
+    how = (
+        f"unchanged ({'304' if fetched.not_modified else 'same bytes'}), stored records reused"
+        if reused is not None
+        else f"{page.extractor} extractor"
+    )
     log.info("%s: %s, %d record(s)", page.url, how, len(records))
     return records
 
 
 def _unchanged_page_records(run: WebsiteRun, page: FetchedPage, fetched: FetchResult) -> list[Program] | None:
-    """On a 304, the records the same extractor code made from the same bytes last time (re-verified
-    now); None when the extractor changed since, or nothing is stored for the page."""
-    from ingest.extract import extractor_fingerprint
-
+    """On a 304, or a 200 with the very bytes and content type stored last time (a server without
+    validators), the records the same extractor code made from those bytes last time (re-verified now):
+    extraction is a function of them. None when the extractor changed since, or nothing is stored."""
     known = run.previous.page(page.url)
     before = run.previous.records_from(page.url)
-    if known is None or not before or run.previous.fingerprint != extractor_fingerprint():
+    if known is None or not before or run.previous.fingerprint != run.fingerprint:
+        return None
+    if not fetched.not_modified and (
+        fetched.content is None
+        or fetched.content_type != known.content_type
+        or sha256_bytes(fetched.content) != known.content_sha256
+    ):
         return None
     if fetched.final_url != (known.final_url or known.url):
         return None  # the page moved: its new address must reach the records
@@ -178,12 +339,18 @@ def _unchanged_page_records(run: WebsiteRun, page: FetchedPage, fetched: FetchRe
 
 
 def extract_page(
-    source: HtmlSource, page: FetchedPage, content: bytes, fetched_at: datetime | None, limits: ExtractLimits
+    source: HtmlSource,
+    page: FetchedPage,
+    content: bytes,
+    fetched_at: datetime | None,
+    limits: ExtractLimits,
+    extracted: Future[HtmlExtraction] | None = None,
 ) -> list[Program]:
     """The records one fetched page gives for `source` (also used to replay extraction on stored bytes).
 
     Sets the page's extractor, fallback and missing-field facts. A page that moved adds its new
-    address to the records' links, so the move shows up as a change to review."""
+    address to the records' links, so the move shows up as a change to review. `extracted`: the
+    page's extraction already under way in the pool."""
     from ingest.extract import is_pdf
     from ingest.extract.html import extract_html
 
@@ -194,8 +361,12 @@ def extract_page(
         )
         page.extractor = "pdf"
     else:
-        extraction = extract_html(
-            content, url=url, source_id=source.id, content_type=page.content_type, fetched_at=fetched_at
+        extraction = (
+            extracted.result()
+            if extracted is not None
+            else extract_html(
+                content, url=url, source_id=source.id, content_type=page.content_type, fetched_at=fetched_at
+            )
         )
         records, page.extractor = extraction.programs, extraction.extractor
         page.fell_back, page.missing = extraction.fell_back, list(extraction.missing)
@@ -203,6 +374,15 @@ def extract_page(
     if url != page.url:
         records = [r.model_copy(update={"links": [*r.links, url]}) for r in records]
     return records
+
+
+def _content_type(run: WebsiteRun, url: str, fetched: FetchResult) -> str | None:
+    """The content type of the bytes held for the page: a 304 seldom repeats it (RFC 9110 §15.4.5),
+    and the stored bytes keep the one they came with (their charset decodes them)."""
+    if fetched.not_modified and fetched.content_type is None:
+        known = run.previous.page(url)
+        return known.content_type if known is not None else None
+    return fetched.content_type
 
 
 def _content(run: WebsiteRun, page: FetchedPage, fetched: FetchResult, store: SnapshotStore) -> bytes:
@@ -393,7 +573,7 @@ def _read_document(
     content = _content(run, page, fetched, store)
     page.final_url, page.status, page.redirects = fetched.final_url, fetched.status, fetched.redirects
     page.content_type, page.etag, page.last_modified = (
-        fetched.content_type,
+        _content_type(run, page.url, fetched),
         fetched.etag,
         fetched.last_modified,
     )

@@ -27,6 +27,7 @@ from ingest.extract.soup import (
     declared_updates,
     main_content,
     mark_closed,
+    reading_page,
     unique,
     visible_text,
 )
@@ -65,6 +66,13 @@ def extract_html(
     else:
         data, text = content.encode("utf-8"), content
     _require_readable_html(text, url)
+    with reading_page():
+        return _extract(data, text, url=url, source_id=source_id, fetched_at=fetched_at)
+
+
+def _extract(
+    data: bytes, text: str, *, url: str, source_id: str, fetched_at: datetime | None
+) -> HtmlExtraction:
     soup = BeautifulSoup(text, "lxml")
     agency = load_catalogue().agency_for_url(url)
     page = Page(url=url, soup=soup, main=main_content(soup), agencies=[agency] if agency else [])

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
-from functools import cache
+from functools import cache, lru_cache
 from typing import TypeVar
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -1046,14 +1046,15 @@ def _dated_month_days(dates: list[_DateToken], text: str) -> list[_DateToken]:
     return kept
 
 
-def _scan(text: str, year: int | None) -> list[_Reading]:
+@lru_cache(maxsize=2048)  # a page's lines are read for calls, change logs and unused dates: once each
+def _scan(text: str, year: int | None) -> tuple[_Reading, ...]:
     source = _normalize(text)
     dates = _find_dates(source.text)
     dates = _attach_times(dates, _find_times(source.text, dates), source.text)
     dates = _dated_month_days(dates, source.text)
     links = _range_links(dates, source.text)
     years = _infer_years(dates, links, year)
-    return [_read(token, years[index], source, links, index) for index, token in enumerate(dates)]
+    return tuple(_read(token, years[index], source, links, index) for index, token in enumerate(dates))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1087,7 +1088,7 @@ def _status_without_dates(text: str) -> CallStatus:
     return CallStatus.UNPARSED
 
 
-def _pick_period(readings: list[_Reading]) -> tuple[_Reading | None, _Reading | None]:
+def _pick_period(readings: Sequence[_Reading]) -> tuple[_Reading | None, _Reading | None]:
     """The first period in the text: a range, a lone start, or (most often) a lone deadline."""
     for index, reading in enumerate(readings):
         if reading.moment is None or reading.event:
