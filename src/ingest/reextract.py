@@ -119,20 +119,7 @@ def _document(
     if not is_pdf(content):
         return None
     reading = run_limited(read_guideline, (content,), {"name": page.url}, limits=limits, what=page.url)
-    return Document(
-        title=link.title,
-        url=link.url,
-        linked_from=linked_from,
-        size=len(content),
-        sha256=page.content_sha256,
-        revision=link.revision,
-        pages=reading.pages,
-        calls=reading.calls,
-        eligibility=reading.eligibility,
-        contacts=reading.contacts,
-        evidence=reading.evidence,
-        warnings=reading.warnings,
-    )
+    return reading.document(link, linked_from=linked_from, size=len(content), sha256=page.content_sha256)
 
 
 def _attach(records: list[Program], document: Document, page_url: str) -> list[Program]:

@@ -582,20 +582,7 @@ def _read_document(
         raise ExtractError(f"{page.url}: the call guideline is not a PDF", ErrorKind.CONTENT_TYPE)
     reading = run_limited(read_guideline, (content,), {"name": page.url}, limits=run.limits, what=page.url)
     log.info("%s: call guideline, %d pages, read %s", page.url, reading.pages, reading.pages_read)
-    return Document(
-        title=link.title,
-        url=link.url,
-        linked_from=page_url,
-        size=len(content),
-        sha256=page.content_sha256,
-        revision=link.revision,
-        pages=reading.pages,
-        calls=reading.calls,
-        eligibility=reading.eligibility,
-        contacts=reading.contacts,
-        evidence=reading.evidence,
-        warnings=reading.warnings,
-    )
+    return reading.document(link, linked_from=page_url, size=len(content), sha256=page.content_sha256)
 
 
 def _previous_document(run: WebsiteRun, url: str) -> Document | None:

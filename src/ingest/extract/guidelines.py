@@ -21,7 +21,7 @@ from ingest.errors import ExtractError
 from ingest.extract.contacts import find_contacts
 from ingest.extract.decode import decode_html
 from ingest.extract.periods import call_period, parse_fiscal_year
-from ingest.models import CallPeriod, Contact
+from ingest.models import CallPeriod, Contact, Document
 from ingest.normalize import clean_text
 
 # The link texts a call guideline is published under.
@@ -115,6 +115,23 @@ class GuidelineReading:
     evidence: dict[str, list[int]] = field(default_factory=dict)
     pages_read: list[int] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+    def document(self, link: DocumentLink, *, linked_from: str, size: int, sha256: str) -> Document:
+        """The child document of a program: the guideline as linked, and what it says."""
+        return Document(
+            title=link.title,
+            url=link.url,
+            linked_from=linked_from,
+            size=size,
+            sha256=sha256,
+            revision=link.revision,
+            pages=self.pages,
+            calls=self.calls,
+            eligibility=self.eligibility,
+            contacts=self.contacts,
+            evidence=self.evidence,
+            warnings=self.warnings,
+        )
 
 
 class _Pages:
