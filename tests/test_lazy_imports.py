@@ -1,0 +1,30 @@
+"""What a run's process loads before it needs it: pdfplumber only once a PDF is read (a day's run of
+web pages answering 304 reads none). A fresh interpreter, since this test process has loaded all."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def loaded_after(code: str) -> set[str]:
+    script = f"{code}\nimport sys\nprint('\\n'.join(sys.modules))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
+
+
+def test_the_run_command_and_pipeline_load_no_pdf_reader() -> None:
+    modules = loaded_after(
+        "import ingest.cli, ingest.pipeline\nfrom ingest.extract import extractor_fingerprint"
+    )
+    assert "pdfplumber" not in modules
+    assert "ingest.extract.pdf" not in modules
+    assert "ingest.pipeline" in modules
+
+
+def test_reading_a_pdf_loads_it() -> None:
+    code = (
+        "from ingest.extract import extract_pdf\n"
+        "try:\n    extract_pdf(b'%PDF-1.4', name='x', source_id='x')\nexcept Exception:\n    pass"
+    )
+    assert "pdfplumber" in loaded_after(code)
