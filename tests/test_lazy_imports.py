@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from ingest.isolation import ExtractLimits, run_limited
+
 
 def loaded_after(code: str) -> set[str]:
     script = f"{code}\nimport sys\nprint('\\n'.join(sys.modules))"
@@ -28,3 +30,9 @@ def test_reading_a_pdf_loads_it() -> None:
         "try:\n    extract_pdf(b'%PDF-1.4', name='x', source_id='x')\nexcept Exception:\n    pass"
     )
     assert "pdfplumber" in loaded_after(code)
+
+
+def test_limited_children_start_with_the_pdf_reader_loaded() -> None:
+    """The forkserver preloads it, so that a PDF read in a limited child does not import it each time."""
+    probe = "{'pdfplumber', 'ingest.extract.reference'} <= set(__import__('sys').modules)"
+    assert run_limited(eval, (probe,), {}, limits=ExtractLimits(), what="probe") is True
