@@ -226,6 +226,17 @@ class Urlwatch:
         return set(re.findall(rf"^\d+\. {kind}: (\S+)", text, re.MULTILINE))
 
 
+def compile_bytecode(command: str) -> None:
+    """Write the bytecode of the ingest package `command` runs, as `pip install` does for an installed
+    package: an editable checkout has none, and where PYTHONDONTWRITEBYTECODE is set (as on the
+    development machine) every run would compile its modules again, which urlwatch, installed with
+    its bytecode, never pays."""
+    python = str(Path(command).parent / "python")
+    where = "import ingest, os; print(os.path.dirname(ingest.__file__))"
+    package = subprocess.run([python, "-c", where], capture_output=True, text=True, check=True).stdout.strip()
+    subprocess.run([python, "-m", "compileall", "-q", package], check=True)
+
+
 def peer_venv() -> Path:
     venv = Path(os.environ.get("PEER_VENV") or Path(tempfile.gettempdir()) / "peer-venv")
     if not (venv / "bin" / "urlwatch").exists():
@@ -344,6 +355,8 @@ def main() -> None:
     if not (PEER / "make_site.py").is_file():
         sys.exit(f"the page generator {PEER / 'make_site.py'} is missing (it ships in ../shared/bench)")
     venv = peer_venv()
+    for command in {v.command for v in variants}:
+        compile_bytecode(command)
     times: dict[tuple[str, str], list[Timing]] = {
         (tool, scenario): [] for tool in [*(v.name for v in variants), "urlwatch"] for scenario in SCENARIOS
     }
