@@ -11,8 +11,11 @@ or removed) and measures, in this one run of the script:
     a separate pass so that tracing does not slow the timed rounds);
   * whole processes, `ingest diff OLD NEW --json` of this checkout against the same command of the
     baseline commit (`--baseline REV`, default the commit before the diff work, extracted with
-    `git archive` into a temporary folder): wall seconds (median), peak RSS, and their output must be
-    byte-identical.
+    `git archive` into a temporary folder): wall seconds (median), peak RSS, and both must find the
+    same changes: the baseline's change ids are today's ids plus the ids folded into them (today a
+    call's printed-text change rides along with its date change, `Change.also`), every change is
+    printed as the baseline printed it apart from `also`, and every folded value is the baseline's
+    change of that id (attribute, old, new).
 
 Not part of the test suite: run it by hand on a quiet machine.
 
@@ -254,6 +257,29 @@ def whole_process(src: Path, argv: list[str], rounds: int, work: Path) -> tuple[
     return statistics.median(times), rss * 1024, output
 
 
+def different_changes(was_out: bytes, now_out: bytes) -> str | None:
+    """What differs between the baseline's `ingest diff --json` and today's, once today's folded
+    changes (`also`) are unfolded; None when they found the same changes."""
+    was, now = json.loads(was_out)["changes"], json.loads(now_out)["changes"]
+    folded = [(change, value) for change in now for value in change.get("also") or []]
+    was_ids = sorted(c["id"] for c in was)
+    now_ids = sorted([c["id"] for c in now] + [value["id"] for _, value in folded])
+    if was_ids != now_ids:
+        return f"change ids: {len(was_ids)} before, {len(now_ids)} now (folded ones included)"
+    before = {c["id"]: c for c in was}
+    for change in now:
+        printed = {key: value for key, value in change.items() if key != "also"}
+        if printed != before[change["id"]]:
+            return f"change {change['id']} is printed differently"
+    for change, value in folded:
+        was_change = before[value["id"]]
+        attribute = ".".join(map(str, was_change["path"][2:]))
+        same = (was_change["program"], attribute, was_change["old"], was_change["new"])
+        if same != (change["program"], value["attribute"], value["old"], value["new"]):
+            return f"folded change {value['id']} is not the baseline's change of that id"
+    return None
+
+
 def in_process(n: int, old_file: Path, new_file: Path, rounds: int, with_baseline: bool) -> dict[str, Any]:
     from ingest.diff import diff_programs
     from ingest.snapshot import load_records
@@ -301,8 +327,8 @@ def main() -> None:
             prow: dict[str, Any] = {"n": n, "now_s": now_s, "now_rss": now_rss}
             if base_src is not None and n <= args.process_baseline_max:
                 was_s, was_rss, was_out = whole_process(base_src, argv, 1 if n > 1000 else args.rounds, work)
-                if was_out != now_out:
-                    raise SystemExit(f"N={n}: `ingest diff --json` output differs from the baseline's")
+                if problem := different_changes(was_out, now_out):
+                    raise SystemExit(f"N={n}: `ingest diff --json` differs from the baseline's: {problem}")
                 prow |= {"was_s": was_s, "was_rss": was_rss}
             rows_process.append(prow)
             print(f"N={n}: done", file=sys.stderr, flush=True)

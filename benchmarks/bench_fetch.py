@@ -16,10 +16,15 @@ the goals: first run ≤ 1.0×, all 304 ≤ 0.6×, after change and unchanged 20
 the test suite: run it by hand, on a machine as quiet as can be.
 
     .venv/bin/python benchmarks/bench_fetch.py [--n 1000] [--k 20] [--rounds 3] [--ingest CMD]
+        [--per-host 1 4] [--before CMD]
 
-`--ingest` runs another checkout's command (e.g. /path/to/old/.venv/bin/ingest) for a before/after
-comparison. urlwatch runs from $PEER_VENV (default ${TMPDIR:-/tmp}/peer-venv), created with
-urlwatch==2.29 when missing, as ../shared/bench/run_urlwatch_bench.sh does.
+`--ingest` runs another checkout's command (e.g. /path/to/old/.venv/bin/ingest) instead of this one's.
+`--per-host` times ingest once for each `[fetch] per_host` value given (default 1, the polite
+default: one request at a time per host; urlwatch itself sends its requests in parallel), and
+`--before` adds another checkout's command with per_host unset, all in the same alternation, so that
+every column of the table is measured in the same run. urlwatch runs from $PEER_VENV (default
+${TMPDIR:-/tmp}/peer-venv), created with urlwatch==2.29 when missing, as
+../shared/bench/run_urlwatch_bench.sh does.
 """
 
 from __future__ import annotations
@@ -119,9 +124,10 @@ def serve(folder: Path) -> Iterator[ThreadingHTTPServer]:
         server.server_close()
 
 
-def write_sources(folder: Path, pages: list[str]) -> None:
+def write_sources(folder: Path, pages: list[str], per_host: int | None = None) -> None:
     folder.mkdir(parents=True)
-    lines = ["[fetch]", "min_interval = 0", "retries = 0", ""]
+    lines = ["[fetch]", "min_interval = 0", "retries = 0"]
+    lines += [f"per_host = {per_host}", ""] if per_host is not None else [""]
     for index, page in enumerate(pages):
         lines += [
             "[[source]]",
@@ -152,11 +158,11 @@ def timed(command: list[str], out: Path, env: dict[str, str] | None = None) -> T
 class Ingest:
     """One ingest installation with its own sources and snapshots folders."""
 
-    name = "ingest"
-
-    def __init__(self, command: str, work: Path, pages: list[str], port: int) -> None:
-        self.command, self.work, self.port = command, work, port
-        write_sources(work / "sources", pages)
+    def __init__(
+        self, name: str, command: str, work: Path, pages: list[str], port: int, per_host: int | None
+    ) -> None:
+        self.name, self.command, self.work, self.port = name, command, work, port
+        write_sources(work / "sources", pages, per_host)
 
     def run(self, tag: str) -> Timing:
         self.before = self.snapshot_count()
@@ -220,6 +226,17 @@ class Urlwatch:
         return set(re.findall(rf"^\d+\. {kind}: (\S+)", text, re.MULTILINE))
 
 
+def compile_bytecode(command: str) -> None:
+    """Write the bytecode of the ingest package `command` runs, as `pip install` does for an installed
+    package: an editable checkout has none, and where PYTHONDONTWRITEBYTECODE is set (as on the
+    development machine) every run would compile its modules again, which urlwatch, installed with
+    its bytecode, never pays."""
+    python = str(Path(command).parent / "python")
+    where = "import ingest, os; print(os.path.dirname(ingest.__file__))"
+    package = subprocess.run([python, "-c", where], capture_output=True, text=True, check=True).stdout.strip()
+    subprocess.run([python, "-m", "compileall", "-q", package], check=True)
+
+
 def peer_venv() -> Path:
     venv = Path(os.environ.get("PEER_VENV") or Path(tempfile.gettempdir()) / "peer-venv")
     if not (venv / "bin" / "urlwatch").exists():
@@ -229,8 +246,22 @@ def peer_venv() -> Path:
     return venv
 
 
+@dataclass
+class Variant:
+    """One ingest column: its name in the table, its command, its `[fetch] per_host` (None: unset)."""
+
+    name: str
+    command: str
+    per_host: int | None
+
+
 def one_round(
-    round_: int, n: int, k: int, ingest_command: str, venv: Path, times: dict[tuple[str, str], list[Timing]]
+    round_: int,
+    n: int,
+    k: int,
+    variants: list[Variant],
+    venv: Path,
+    times: dict[tuple[str, str], list[Timing]],
 ) -> None:
     with tempfile.TemporaryDirectory(prefix="ingest-bench-") as tmp:
         work = Path(tmp)
@@ -240,9 +271,13 @@ def one_round(
         pages = (site / "urls.txt").read_text().split()
         with serve(site) as server:
             port = server.server_address[1]
-            ingest = Ingest(ingest_command, work / "ingest", pages, port)
-            peer = Urlwatch(venv, work / "urlwatch", pages, port)
-            tools: list[Ingest | Urlwatch] = [ingest, peer] if round_ % 2 == 0 else [peer, ingest]
+            tools: list[Ingest | Urlwatch] = [
+                Ingest(v.name, v.command, work / f"ingest-{i}", pages, port, v.per_host)
+                for i, v in enumerate(variants)
+            ]
+            tools.append(Urlwatch(venv, work / "urlwatch", pages, port))
+            shift = round_ % len(tools)  # every tool takes every place in the order in turn
+            tools = tools[shift:] + tools[:shift]
             for scenario in SCENARIOS:
                 if scenario == "after change":
                     mutate = [*make, "--mutate", str(k), "--seed", "2"]
@@ -268,20 +303,31 @@ def check(scenario: str, tool: Ingest | Urlwatch, site: Path) -> None:
         sys.exit(f"urlwatch, {scenario}: {len(errors)} error(s), e.g. {sorted(errors)[:3]}")
 
 
-def summary(times: dict[tuple[str, str], list[Timing]], n: int, k: int, rounds: int) -> None:
+def summary(
+    times: dict[tuple[str, str], list[Timing]], variants: list[Variant], n: int, k: int, rounds: int
+) -> None:
     print(f"\nN={n} pages, K={k} changed, {rounds} round(s), whole processes, alternating run by run")
-    print("| scenario | ingest | urlwatch 2.29 | ingest / urlwatch | goal | met |")
-    print("| --- | ---: | ---: | ---: | ---: | --- |")
+    print(
+        "| scenario | urlwatch 2.29 | " + " | ".join(f"{v.name} | / urlwatch" for v in variants) + " | goal |"
+    )
+    print("| --- | ---: | " + " | ".join("---: | ---:" for _ in variants) + " | ---: |")
     for scenario in SCENARIOS:
-        ours, theirs = times[("ingest", scenario)], times[("urlwatch", scenario)]
-        mine, peer = statistics.median(t.wall for t in ours), statistics.median(t.wall for t in theirs)
-        ratio = mine / peer
-        goal = GOALS[scenario]
-        print(
-            f"| {scenario} | {mine:.2f} s ({min(t.wall for t in ours):.2f}–{max(t.wall for t in ours):.2f})"
-            f" | {peer:.2f} s ({min(t.wall for t in theirs):.2f}–{max(t.wall for t in theirs):.2f})"
-            f" | {ratio:.2f}× | ≤ {goal:.1f}× | {'yes' if ratio <= goal else 'no'} |"
-        )
+        peer = times[("urlwatch", scenario)]
+        row = [scenario, spread(peer)]
+        for variant in variants:
+            ours = times[(variant.name, scenario)]
+            ratio = median(ours) / median(peer)
+            met = "met" if ratio <= GOALS[scenario] else "not met"
+            row += [spread(ours), f"{ratio:.2f}× ({met})"]
+        print("| " + " | ".join(row) + f" | ≤ {GOALS[scenario]:.1f}× |")
+
+
+def median(runs: list[Timing]) -> float:
+    return statistics.median(t.wall for t in runs)
+
+
+def spread(runs: list[Timing]) -> str:
+    return f"{median(runs):.2f} s ({min(t.wall for t in runs):.2f}–{max(t.wall for t in runs):.2f})"
 
 
 def main() -> None:
@@ -293,19 +339,33 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     here = str(Path(sys.executable).parent / "ingest")
     parser.add_argument("--ingest", default=here, help="the ingest command to time")
+    parser.add_argument(
+        "--per-host", type=int, nargs="+", default=[1], help="[fetch] per_host values to time"
+    )
+    parser.add_argument(
+        "--before", help="another checkout's ingest command, timed alongside (per_host unset)"
+    )
     args = parser.parse_args()
+    variants = [
+        Variant("ingest" if value == 1 else f"ingest per_host={value}", args.ingest, value)
+        for value in args.per_host
+    ]
+    if args.before:
+        variants.append(Variant("before", args.before, None))
     if not (PEER / "make_site.py").is_file():
         sys.exit(f"the page generator {PEER / 'make_site.py'} is missing (it ships in ../shared/bench)")
     venv = peer_venv()
+    for command in {v.command for v in variants}:
+        compile_bytecode(command)
     times: dict[tuple[str, str], list[Timing]] = {
-        (tool, scenario): [] for tool in ("ingest", "urlwatch") for scenario in SCENARIOS
+        (tool, scenario): [] for tool in [*(v.name for v in variants), "urlwatch"] for scenario in SCENARIOS
     }
     for round_ in range(args.rounds):
         started = time.perf_counter()
-        one_round(round_, args.n, args.k, args.ingest, venv, times)
+        one_round(round_, args.n, args.k, variants, venv, times)
         took = time.perf_counter() - started
         print(f"# round {round_ + 1}/{args.rounds} done in {took:.0f} s", file=sys.stderr)
-    summary(times, args.n, args.k, args.rounds)
+    summary(times, variants, args.n, args.k, args.rounds)
 
 
 if __name__ == "__main__":

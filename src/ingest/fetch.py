@@ -1,7 +1,8 @@
 """Polite HTTP fetching of program pages.
 
 One `Fetcher` per run holds one requests.Session. It identifies itself honestly, obeys robots.txt,
-sends at most one request at a time to a host and spaces them by `min_interval`, retries transient
+sends at most one request at a time to a host (`per_host`, opt-in, allows more) and spaces them by
+`min_interval`, retries transient
 failures with backoff (honouring Retry-After), revalidates with the server's own validators, follows
 redirects itself so that every hop is recorded and checked against the source's allowed domains,
 and caps the bytes it reads. Every failure is a `FetchError` whose `kind` is an `ErrorKind` of `ERROR_KINDS`.
@@ -12,9 +13,12 @@ keeps the original host names: tests run the whole stack against local servers t
 
 from __future__ import annotations
 
+import math
+import os
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -97,6 +101,11 @@ class FetchSettings(BaseModel):
         description='Host (or host:port) -> mirror "host:port", fetched over http; reports keep the host.',
     )
     max_workers: int = Field(4, ge=1)
+    per_host: int = Field(
+        1,
+        ge=1,
+        description="Requests in flight to one host at once (within max_workers); 1 is the polite default.",
+    )
 
     @field_validator("rewrite_hosts")
     @classmethod
@@ -218,7 +227,8 @@ class Fetcher:
         )
 
     def fetch_all(self, requests_: list[FetchRequest]) -> list[FetchResult | FetchError]:
-        """Fetch many pages, different hosts in parallel, each host's pages one after another.
+        """Fetch many pages, different hosts in parallel, each host's pages one after another (or
+        `per_host` at a time).
 
         Results come back in the order of the requests; a failure is returned, not raised.
         """
@@ -231,13 +241,17 @@ class Fetcher:
         """As `fetch_all`, but each page as soon as it arrives: (index of its request, result or
         failure), in the order they finish, so that the caller can extract a page while the next
         ones are fetched."""
-        by_host: dict[str, list[int]] = {}
+        by_host: dict[str, deque[int]] = {}
         for index, request in enumerate(requests_):
-            by_host.setdefault(_host_key(request.url), []).append(index)
+            by_host.setdefault(_host_key(request.url), deque()).append(index)
         arrived: SimpleQueue[tuple[int, FetchResult | FetchError | BaseException]] = SimpleQueue()
 
-        def fetch_host(indexes: list[int]) -> None:
-            for index in indexes:
+        def fetch_host(indexes: deque[int]) -> None:
+            while True:
+                try:  # the host's tasks share its queue of pages (deque.popleft is atomic)
+                    index = indexes.popleft()
+                except IndexError:
+                    return
                 try:
                     arrived.put((index, self.fetch(requests_[index])))
                 except FetchError as error:
@@ -246,10 +260,14 @@ class Fetcher:
                     arrived.put((index, error))
                     raise
 
-        # One task per host, so no worker sits waiting on another worker's host lock.
-        workers = max(1, min(self._settings.max_workers, len(by_host)))
+        # `per_host` tasks per host (one by default), so no worker sits waiting on another worker's
+        # host slot.
+        tasks = [
+            indexes for indexes in by_host.values() for _ in range(min(self._settings.per_host, len(indexes)))
+        ]
+        workers = max(1, min(self._settings.max_workers, len(tasks)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest-fetch") as pool:
-            for _ in [pool.submit(fetch_host, indexes) for indexes in by_host.values()]:
+            for _ in [pool.submit(fetch_host, indexes) for indexes in tasks]:
                 pass
             for _ in range(len(requests_)):
                 index, outcome = arrived.get()
@@ -262,9 +280,10 @@ class Fetcher:
     def _fetch_hop(self, url: str, headers: dict[str, str], accept: tuple[str, ...]) -> _Reply:
         _require_http(url)
         state = self._host_state(url)
-        with state.lock:  # at most one request in flight per host, robots.txt included
+        with state.slots:  # at most `per_host` requests in flight per host (one by default)
             if self._settings.respect_robots:
-                self._check_robots(url, state)
+                with state.robots_lock:  # robots.txt read once, before any page of the host
+                    self._check_robots(url, state)
             return state.paced(self._settings.min_interval, lambda: self._exchange(url, headers, accept))
 
     def _exchange(
@@ -273,8 +292,10 @@ class Fetcher:
         """One GET without following redirects; the body is read only for a 2xx answer."""
         max_bytes = max_bytes or self._settings.max_bytes
         try:
+            wire = self._rewriter.to_wire(url)
             response = self._session.get(
-                self._rewriter.to_wire(url),
+                wire,
+                **self._session.environment(wire),
                 headers=headers,
                 stream=True,
                 allow_redirects=False,
@@ -299,7 +320,9 @@ class Fetcher:
     def _host_state(self, url: str) -> _HostState:
         key = _host_key(url)
         with self._hosts_lock:
-            return self._hosts.setdefault(key, _HostState())
+            if key not in self._hosts:
+                self._hosts[key] = _HostState(threading.BoundedSemaphore(self._settings.per_host))
+            return self._hosts[key]
 
     # -- robots.txt -----------------------------------------------------------------------------
 
@@ -312,7 +335,7 @@ class Fetcher:
             )
 
     def _load_robots(self, url: str, state: _HostState) -> RobotFileParser:
-        """Read the host's robots.txt (called with the host lock held, so paced like any request)."""
+        """Read the host's robots.txt (called in a host slot, so paced like any request)."""
         parts = urlsplit(url)
         robots_url = urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
         parser = RobotFileParser(robots_url)
@@ -342,7 +365,7 @@ class Fetcher:
                 return reply.content or b""
             target = self._rewriter.resolve(current, reply.location)
             if _host_key(target) != _host_key(robots_url):
-                return b""  # another host's robots.txt is not this host's policy (and we hold only our lock)
+                return b""  # another host's robots.txt is not this host's policy (and we hold only our slot)
             current = target
         return b""
 
@@ -362,22 +385,31 @@ class _Reply:
 
 @dataclass
 class _HostState:
-    """Per-host politeness: a lock held for each request and when the last one ended."""
+    """Per-host politeness: the slots a request holds (`per_host` of them, one by default), and when
+    the last request started and ended."""
 
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    last_request_end: float | None = None  # time.monotonic()
+    slots: threading.BoundedSemaphore
+    robots_lock: threading.Lock = field(default_factory=threading.Lock)
+    pacing: threading.Lock = field(default_factory=threading.Lock)
+    last_request_start: float | None = None  # time.monotonic()
+    last_request_end: float | None = None
     robots: RobotFileParser | None = None
 
     def paced(self, min_interval: float, send: Callable[[], _Reply]) -> _Reply:
-        """Run one request at least `min_interval` after the previous one ended (caller holds lock)."""
-        if self.last_request_end is not None:
-            wait = self.last_request_end + min_interval - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
+        """Run one request no sooner than `min_interval` after the latest request to the host started,
+        and after the latest one ended (caller holds a slot: with one slot, the previous one has ended)."""
+        if min_interval > 0:
+            with self.pacing:  # starts one after another, each waiting its turn
+                while (wait := self._latest() + min_interval - time.monotonic()) > 0:
+                    time.sleep(wait)  # and again if a request in flight ended meanwhile
+                self.last_request_start = time.monotonic()
         try:
             return send()
         finally:
             self.last_request_end = time.monotonic()
+
+    def _latest(self) -> float:
+        return max(self.last_request_start or -math.inf, self.last_request_end or -math.inf)
 
 
 class _PoliteRetry(Retry):
@@ -441,7 +473,33 @@ class _HostRewriter:
         return urlunsplit((urlsplit(current).scheme, original, parts.path, parts.query, parts.fragment))
 
 
-def _make_session(settings: FetchSettings) -> requests.Session:
+class _Session(requests.Session):
+    """A session that reads what requests takes from the environment (proxy variables, a CA bundle
+    variable, ~/.netrc) once per host and run, not on every request: requests walks os.environ
+    twice a request for the proxies, a sixth of the CPU of a 304. The same values, looked up the same
+    way; `trust_env` is off so that requests does not look them up again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trust_env = False
+        self._environment: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def environment(self, url: str) -> dict[str, Any]:
+        """The proxies, verify and auth arguments requests would have derived for `url`."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        if (known := self._environment.get(key)) is None:
+            bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+            known = {
+                "proxies": requests.utils.get_environ_proxies(url, no_proxy=None),
+                "verify": bundle or True,
+                "auth": requests.utils.get_netrc_auth(url),
+            }
+            self._environment[key] = known
+        return known
+
+
+def _make_session(settings: FetchSettings) -> _Session:
     retry = _PoliteRetry(
         total=settings.retries,
         connect=settings.retries,
@@ -454,8 +512,8 @@ def _make_session(settings: FetchSettings) -> requests.Session:
         raise_on_status=False,  # give back the last answer so the error can say what it was
         retry_after_cap=settings.max_retry_after,
     )
-    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=max(10, settings.max_workers))
-    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=max(10, settings.max_workers, settings.per_host))
+    session = _Session()
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = settings.user_agent

@@ -124,8 +124,11 @@ def _error(payload: tuple[str, str, ErrorKind]) -> ExtractError:
 @cache
 def _context() -> BaseContext:
     context = multiprocessing.get_context("forkserver")
-    # Children start with pdfplumber, BeautifulSoup and the extractors imported.
-    context.set_forkserver_preload(["ingest.extract", "ingest.extract.html"])
+    # Children start with pdfplumber, BeautifulSoup and the extractors imported (ingest.extract
+    # itself imports the PDF reader only when a PDF is read, so it is named here).
+    context.set_forkserver_preload(
+        ["ingest.extract", "ingest.extract.pdf", "ingest.extract.reference", "ingest.extract.html"]
+    )
     return context
 
 

@@ -13,6 +13,8 @@ import re
 import unicodedata
 from typing import Any
 
+import orjson
+
 _INVISIBLE_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE_CHARS), None)
 _HSPACE = re.compile(r"[^\S\n]+")
@@ -92,8 +94,29 @@ def slugify(text: str) -> str:
 
 
 def canonical_json(value: Any) -> str:
-    """Deterministic JSON for hashing and for files kept in git."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=2, default=str) + "\n"
+    """Deterministic JSON for hashing and for files kept in git: json.dumps(value, sort_keys=True,
+    ensure_ascii=False, indent=2, default=str), byte for byte, written by orjson when that gives the
+    same bytes (json's indenting encoder is pure Python: a thousand records took 40 ms, orjson 2 ms)."""
+    return _orjson_canonical(value) or (
+        json.dumps(value, sort_keys=True, ensure_ascii=False, indent=2, default=str) + "\n"
+    )
+
+
+# Dates and dataclasses go to `default=str` as with json (orjson would write its own ISO form).
+_ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def _orjson_canonical(value: Any) -> str | None:
+    """orjson's indented text, when its compact text equals json's C encoder's (the same keys, order
+    and values: the two differ on a few floats such as 1e-05 and NaN, enums, keys that are not
+    strings, integers beyond 64 bits); None otherwise. Indenting is the same in both."""
+    try:
+        compact = orjson.dumps(value, option=_ORJSON, default=str)
+        indented = orjson.dumps(value, option=_ORJSON | orjson.OPT_INDENT_2, default=str)
+    except (orjson.JSONEncodeError, TypeError):
+        return None
+    expected = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return indented.decode() + "\n" if compact.decode() == expected else None
 
 
 def sha256_bytes(data: bytes) -> str:

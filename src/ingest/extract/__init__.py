@@ -12,8 +12,6 @@ from importlib import resources
 from pathlib import Path
 
 from ingest.errors import EmptyExtractError, ExtractError
-from ingest.extract.pdf import read_pdf
-from ingest.extract.reference import parse_reference
 from ingest.models import Program
 from ingest.normalize import sha256_bytes
 
@@ -51,6 +49,10 @@ def extract_pdf(
 ) -> list[Program]:
     """Program records from a PDF laid out like the reference document; EmptyExtractError when it
     holds none. `url`: where a PDF linked from a web page was fetched (its provenance says so)."""
+    # Imported when a PDF is read: a run that reads none never loads pdfplumber (0.03 s).
+    from ingest.extract.pdf import read_pdf
+    from ingest.extract.reference import parse_reference
+
     pdf = read_pdf(data, name)
     programs = parse_reference(
         pdf, source_id=source_id, content_sha256=sha256_bytes(data), extracted_at=extracted_at, url=url

@@ -1,0 +1,38 @@
+"""What a run's process loads before it needs it: pdfplumber only once a PDF is read (a day's run of
+web pages answering 304 reads none). A fresh interpreter, since this test process has loaded all."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from ingest.isolation import ExtractLimits, run_limited
+
+
+def loaded_after(code: str) -> set[str]:
+    script = f"{code}\nimport sys\nprint('\\n'.join(sys.modules))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
+
+
+def test_the_run_command_and_pipeline_load_no_pdf_reader() -> None:
+    modules = loaded_after(
+        "import ingest.cli, ingest.pipeline\nfrom ingest.extract import extractor_fingerprint"
+    )
+    assert "pdfplumber" not in modules
+    assert "ingest.extract.pdf" not in modules
+    assert "ingest.pipeline" in modules
+
+
+def test_reading_a_pdf_loads_it() -> None:
+    code = (
+        "from ingest.extract import extract_pdf\n"
+        "try:\n    extract_pdf(b'%PDF-1.4', name='x', source_id='x')\nexcept Exception:\n    pass"
+    )
+    assert "pdfplumber" in loaded_after(code)
+
+
+def test_limited_children_start_with_the_pdf_reader_loaded() -> None:
+    """The forkserver preloads it, so that a PDF read in a limited child does not import it each time."""
+    probe = "{'pdfplumber', 'ingest.extract.reference'} <= set(__import__('sys').modules)"
+    assert run_limited(eval, (probe,), {}, limits=ExtractLimits(), what="probe") is True
