@@ -36,3 +36,10 @@ def test_limited_children_start_with_the_pdf_reader_loaded() -> None:
     """The forkserver preloads it, so that a PDF read in a limited child does not import it each time."""
     probe = "{'pdfplumber', 'ingest.extract.reference'} <= set(__import__('sys').modules)"
     assert run_limited(eval, (probe,), {}, limits=ExtractLimits(), what="probe") is True
+
+
+def test_the_pipeline_loads_no_html_parser_until_a_page_is_read() -> None:
+    """A run of 304s reads no page, so BeautifulSoup waits for the first page that needs reading
+    (ingest.languages only parses a page to pair it with its other language)."""
+    modules = loaded_after("import ingest.cli, ingest.pipeline, ingest.languages")
+    assert "bs4" not in modules and "ingest.extract.html" not in modules

@@ -19,12 +19,14 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urldefrag, urljoin, urlsplit
-
-from bs4 import BeautifulSoup
 
 from ingest.extract.decode import decode_html
 from ingest.models import JAPAN, Conflict, FetchedPage, Manifest, Program, Provenance
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
 
 JAPANESE, ENGLISH = "ja", "en"
 OTHER = {JAPANESE: ENGLISH, ENGLISH: JAPANESE}
@@ -264,5 +266,7 @@ def _day(moment: datetime) -> str:
 
 
 def _soup(content: bytes, content_type: str | None) -> BeautifulSoup:
+    from bs4 import BeautifulSoup  # only a paired page needs it: not at every run's start-up
+
     text, _encoding = decode_html(content, content_type)
     return BeautifulSoup(text, "lxml")
