@@ -100,3 +100,20 @@ def test_an_unknown_source_id_is_one_sentence_and_nothing_is_written(
     err = capsys.readouterr().err
     assert "--only: no source jst-crset in" in err and "sources.toml" in err
     assert not (tmp_path / "snapshots").exists() or not SnapshotStore(tmp_path / "snapshots").names()
+
+
+def test_a_run_reads_sources_toml_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The progress bar, the pipeline and the notification share one reading of sources.toml."""
+    import ingest.pipeline
+    import ingest.sources
+
+    real, reads = ingest.sources.load_sources, []
+
+    def counting(folder: Path) -> object:
+        reads.append(folder)
+        return real(folder)
+
+    monkeypatch.setattr(ingest.sources, "load_sources", counting)
+    monkeypatch.setattr(ingest.pipeline, "load_sources", counting)
+    assert _run(tmp_path, {}, "--only", "reference-pdf") == 0
+    assert len(reads) == 1

@@ -69,13 +69,14 @@ def run(
     rewrite_hosts: dict[str, str] | None = None,
     review: ReviewState | None = None,
     only: frozenset[str] | None = None,
+    declared: SourceList | None = None,
 ) -> RunOutcome:
     """Extract every declared source and write one snapshot with its diff against the previous one.
     `review` (the ledger's state) decides what report.md counts as waiting for review. With `only`
     (source ids), the other sources are not read: their previous results and records are carried
     as they were, status `not-run`, so the snapshot is complete and the diff shows only theirs."""
     now = now or datetime.now(UTC)
-    declared = load_sources(sources_dir)
+    declared = declared or load_sources(sources_dir)  # the caller may have read sources.toml already
     if only is not None:
         unknown = sorted(only - {source.id for source in declared.source})
         if unknown:

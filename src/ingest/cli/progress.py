@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from types import TracebackType
 from typing import TextIO
 
-from ingest.errors import IngestError
 from ingest.models import SourceResult, SourceStatus
+from ingest.sources import SourceList
 
 BAR_WIDTH = 24
 _CLEAR_LINE = "\r\x1b[K"
@@ -19,9 +18,11 @@ _CLEAR_LINE = "\r\x1b[K"
 class SourceProgress:
     """Reports each finished source; on a terminal, redraws `[####····] 3/12 sources` below the lines."""
 
-    def __init__(self, sources_dir: Path, only: set[str] | None = None, stream: TextIO | None = None) -> None:
+    def __init__(
+        self, declared: SourceList, only: set[str] | None = None, stream: TextIO | None = None
+    ) -> None:
         self.stream = stream or sys.stderr
-        self.total = _count_sources(sources_dir, only)
+        self.total = sum(1 for source in declared.source if only is None or source.id in only)
         self.done = 0
         self.live = _is_terminal(self.stream) and self.total > 0
 
@@ -60,16 +61,6 @@ def source_lines(result: SourceResult) -> list[str]:
     return [f"  {result.id}: {result.status}, {result.records} record(s)"] + [
         f"    {problem}" for problem in result.problems
     ]
-
-
-def _count_sources(sources_dir: Path, only: set[str] | None) -> int:
-    from ingest.sources import load_sources
-
-    try:
-        declared = load_sources(sources_dir)
-    except IngestError:
-        return 0  # the run itself reports the bad sources.toml, in one sentence
-    return sum(1 for source in declared.source if only is None or source.id in only)
 
 
 def _is_terminal(stream: TextIO) -> bool:

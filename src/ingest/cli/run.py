@@ -26,6 +26,9 @@ from ingest.models import JAPAN, Program
 from ingest.snapshot import SeenChange, SnapshotStore
 
 if TYPE_CHECKING:
+    from ingest.sources import NotifySettings
+
+if TYPE_CHECKING:
     from ingest.sources import HtmlSource
 
 
@@ -67,10 +70,12 @@ def run(
     """Extract every source, write a dated snapshot and a diff report against the previous one."""
     from ingest.cli.progress import SourceProgress
     from ingest.pipeline import run as run_pipeline
+    from ingest.sources import load_sources
 
     mirrors = dict(_host_pair(item) for item in rewrite_hosts)
     review = review_state(ledger_path)
-    with SourceProgress(sources_dir, only=set(only) or None) as progress:
+    declared = load_sources(sources_dir)  # once: for the progress bar, the run and the notification
+    with SourceProgress(declared, only=set(only) or None) as progress:
         outcome = run_pipeline(
             sources_dir,
             snapshots_dir,
@@ -78,6 +83,7 @@ def run(
             rewrite_hosts=mirrors or None,
             review=review,
             only=frozenset(only) if only else None,
+            declared=declared,
         )
     waiting = review.pending(
         outcome.changes, outcome.snapshot.manifest.created_at if outcome.snapshot else None
@@ -137,7 +143,7 @@ def run(
         for line in _alert_lines(raised):
             click.echo(f"ALERT: {line}")
     latest = snapshot or outcome.previous
-    _notify(sources_dir, still_waiting, raised, latest.records if latest else [])
+    _notify(declared.notify, still_waiting, raised, latest.records if latest else [])
     if not exit_code:
         return EXIT_OK
     if still_waiting:
@@ -146,15 +152,13 @@ def run(
 
 
 def _notify(
-    sources_dir: Path, waiting: list[SeenChange], raised: list[Alert], records: list[Program]
+    settings: NotifySettings, waiting: list[SeenChange], raised: list[Alert], records: list[Program]
 ) -> None:
     """Send the run's one digest when notifications are configured. Never fails the run: a problem is
     one warning, and the exit status stays the run's."""
     from ingest.notify import build_digest, send, targets
-    from ingest.sources import load_sources
 
     try:
-        settings = load_sources(sources_dir).notify
         urls = targets(settings, os.environ)
         if not urls:
             return
