@@ -234,3 +234,18 @@ def test_the_init_registers_every_command() -> None:
         "run",
         "schema",
     }
+
+
+def test_python_dash_m_ingest_is_the_ingest_command(tmp_path: Path) -> None:
+    """`python -m ingest` runs the same command (a machine without the script on PATH)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "ingest", "review", "--snapshots", str(tmp_path / "none")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "no snapshot yet" in done.stderr
+    assert subprocess.run([sys.executable, "-m", "ingest", "--version"], capture_output=True).returncode == 0
