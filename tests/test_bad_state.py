@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -174,3 +175,20 @@ def test_a_source_path_outside_the_folder_or_to_a_device_is_refused_before_readi
     assert source.status == "failed" and reason in (source.error or "")
     assert not (snapshots / "raw").exists() or not any((snapshots / "raw").rglob("*"))  # nothing was stored
     assert "root:" not in json.dumps(source.model_dump(mode="json"))
+
+
+def test_a_staging_folder_renamed_by_another_writer_meanwhile_is_no_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between listing the staging folders and looking at one, a concurrent writer may have renamed
+    it into place: that folder is simply gone, and the write goes on."""
+    real_glob = Path.glob
+
+    def listing_a_vanished_folder(self: Path, pattern: str) -> Iterator[Path]:
+        yield from real_glob(self, pattern)
+        if pattern == ".tmp-*":
+            yield self / ".tmp-2026-05-01T00-00-00Z-1-renamed"  # listed, then renamed by its writer
+
+    monkeypatch.setattr(Path, "glob", listing_a_vanished_folder)
+    [name] = _write_same_name(str(tmp_path))[:1]
+    assert SnapshotStore(tmp_path).load(name).manifest.snapshot == name

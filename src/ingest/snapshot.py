@@ -374,7 +374,11 @@ class SnapshotStore:
 
     def _remove_abandoned(self) -> None:
         for path in self.root.glob(".tmp-*"):
-            if time.time() - path.stat().st_mtime > _ABANDONED_AFTER:
+            try:
+                abandoned = time.time() - path.stat().st_mtime > _ABANDONED_AFTER
+            except FileNotFoundError:  # another writer renamed its staging folder into place meanwhile
+                continue
+            if abandoned:
                 shutil.rmtree(path, ignore_errors=True)
 
 
