@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 import pytest
 
@@ -24,13 +25,21 @@ BODY = b"<html><body>" + b"x" * 400 + b"</body></html>"
 @contextmanager
 def misbehaving(mode: str, body: bytes = BODY) -> Iterator[tuple[str, list[str]]]:
     """`drip`: headers at once, then one byte every 0.1 s; `silent`: reads the request, never answers;
-    `ok`: a page at once. Yields host:port and the paths asked for."""
+    `ok`: a page at once; `redirect-ENCODING`: /start redirects to /公募/要領.html written in that
+    encoding, any other path is a page. Yields host:port and the paths asked for."""
     asked: list[str] = []
     stop = threading.Event()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             asked.append(self.path)
+            if mode.startswith("redirect-") and self.path == "/start":
+                # Raw header bytes, as a Japanese site may send them: http.server would encode Latin-1.
+                location = "/公募/要領.html".encode(mode.removeprefix("redirect-"))
+                self.wfile.write(b"HTTP/1.1 302 Found\r\nLocation: " + location + b"\r\n")
+                self.wfile.write(b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+                self.close_connection = True
+                return
             if mode == "silent":
                 stop.wait(10)
                 return
@@ -111,3 +120,15 @@ def test_a_host_written_differently_still_goes_to_its_mirror(host: str) -> None:
     with misbehaving("ok") as (mirror, asked), _fetcher(mirror) as fetcher:
         result = fetcher.fetch(_page("/page.html", host=host))
     assert result.content == BODY and asked == ["/page.html"]  # never sent to the real host
+
+
+@pytest.mark.parametrize("encoding", ["shift_jis", "utf-8"])
+def test_a_redirect_to_a_japanese_path_is_followed_in_its_own_bytes(encoding: str) -> None:
+    """requests reads a Location header as UTF-8 and raised on Shift_JIS bytes, which stopped the
+    whole run; now the bytes are asked for as they were sent (percent-encoded, as browsers do)."""
+    with misbehaving(f"redirect-{encoding}") as (mirror, asked), _fetcher(mirror) as fetcher:
+        [result] = fetcher.fetch_all([_page("/start")])
+    assert isinstance(result, FetchResult) and result.status == 200 and result.redirects
+    assert asked[0] == "/start" and len(asked) == 2
+    assert unquote_to_bytes(asked[1]) == "/公募/要領.html".encode(encoding)
+    assert result.final_url is not None and result.final_url.startswith(f"https://{JST}/")

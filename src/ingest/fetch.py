@@ -484,6 +484,12 @@ class _Session(requests.Session):
         self.trust_env = False
         self._environment: dict[tuple[str, str], dict[str, Any]] = {}
 
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        """requests decodes a Location header as UTF-8 and raises on anything else (a Shift_JIS
+        path), which stopped the whole run; read it as `_location` does."""
+        location = resp.headers.get("Location") if resp.is_redirect else None
+        return _location(location) if location else None
+
     def environment(self, url: str) -> dict[str, Any]:
         """The proxies, verify and auth arguments requests would have derived for `url`."""
         parts = urlsplit(url)
@@ -497,6 +503,20 @@ class _Session(requests.Session):
             }
             self._environment[key] = known
         return known
+
+
+def _location(header: str) -> str:
+    """A Location header as the server meant it. http.client hands header bytes over as Latin-1:
+    UTF-8 bytes become their text; other bytes (a Shift_JIS path on a Japanese site) are
+    percent-encoded as they are, as browsers do, so the next request asks for exactly those bytes."""
+    try:
+        raw = header.encode("latin-1")
+    except UnicodeEncodeError:  # not from the wire as bytes: already text
+        return header
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "".join(chr(byte) if byte < 0x80 else f"%{byte:02X}" for byte in raw)
 
 
 def _make_session(settings: FetchSettings) -> _Session:
@@ -536,7 +556,7 @@ def _read_reply(
 ) -> _Reply:
     status = response.status_code
     if status in REDIRECT_STATUSES and response.headers.get("Location"):
-        return _Reply(status, response.headers, location=response.headers["Location"])
+        return _Reply(status, response.headers, location=_location(response.headers["Location"]))
     if status == 304:
         return _Reply(status, response.headers)
     if not 200 <= status < 300:
