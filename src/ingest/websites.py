@@ -274,14 +274,7 @@ def _extract_page(
     *,
     checked: bool = False,
 ) -> list[Program]:
-    content = _content(run, page, fetched, store)
-    page.final_url, page.status, page.redirects = fetched.final_url, fetched.status, fetched.redirects
-    page.content_type, page.etag, page.last_modified = (
-        _content_type(run, page.url, fetched),
-        fetched.etag,
-        fetched.last_modified,
-    )
-    page.content_sha256 = store.put_raw(content)
+    content = _record_fetch(run, page, fetched, store)
     if fetched.not_modified and run.result.status == SourceStatus.OK and page.url == run.source.url:
         run.result.status = SourceStatus.NOT_MODIFIED
     if not checked:
@@ -559,6 +552,19 @@ def _document_links(run: WebsiteRun, store: SnapshotStore) -> list[tuple[str, Do
     return found
 
 
+def _record_fetch(run: WebsiteRun, page: FetchedPage, fetched: FetchResult, store: SnapshotStore) -> bytes:
+    """What the fetch gave, on the page's entry (address, status, validators), and its bytes stored."""
+    content = _content(run, page, fetched, store)
+    page.final_url, page.status, page.redirects = fetched.final_url, fetched.status, fetched.redirects
+    page.content_type, page.etag, page.last_modified = (
+        _content_type(run, page.url, fetched),
+        fetched.etag,
+        fetched.last_modified,
+    )
+    page.content_sha256 = store.put_raw(content)
+    return content
+
+
 def _read_document(
     run: WebsiteRun,
     page: FetchedPage,
@@ -570,14 +576,7 @@ def _read_document(
     from ingest.extract import is_pdf
     from ingest.extract.guidelines import read_guideline
 
-    content = _content(run, page, fetched, store)
-    page.final_url, page.status, page.redirects = fetched.final_url, fetched.status, fetched.redirects
-    page.content_type, page.etag, page.last_modified = (
-        _content_type(run, page.url, fetched),
-        fetched.etag,
-        fetched.last_modified,
-    )
-    page.content_sha256 = store.put_raw(content)
+    content = _record_fetch(run, page, fetched, store)
     if not is_pdf(content):
         raise ExtractError(f"{page.url}: the call guideline is not a PDF", ErrorKind.CONTENT_TYPE)
     reading = run_limited(read_guideline, (content,), {"name": page.url}, limits=run.limits, what=page.url)
