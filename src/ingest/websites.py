@@ -70,9 +70,9 @@ def read_websites(
     """Every website source read: its result for the manifest and the records it gave, each source
     as soon as all of its pages are done (in the order they finish).
 
-    Pages are extracted while the next ones are fetched: the first POOL_MIN_PAGES in this process,
-    the rest in a pool of limited worker processes (`isolation.ExtractPool`) when `[extract] isolate`
-    is on; in this process otherwise."""
+    Pages are extracted while the next ones are fetched, in a pool of limited worker processes
+    (`isolation.ExtractPool`) when `[extract] isolate` is on and enough pages need reading (see
+    `_Pool`); in this process otherwise."""
     from ingest.extract import extractor_fingerprint
 
     fingerprint = extractor_fingerprint()
@@ -86,7 +86,10 @@ def read_websites(
         )
         for s in sources
     ]
-    pool = _Pool(limits)
+    # Main pages with no stored records to reuse (a new source, or new extractor code): a run that
+    # knows it reads this many starts its pool at once.
+    unread = sum(1 for run in runs if not run.previous.records or run.previous.fingerprint != fingerprint)
+    pool = _Pool(limits, expected=unread)
     try:
         waiting: list[WebsiteRun] = []  # main page read, its call pages still to fetch
         follow_ups: dict[str, list[str]] = {}
@@ -184,13 +187,17 @@ def _fetch_round(
 
 
 class _Pool:
-    """Where a run's pages are read: in this process until POOL_MIN_PAGES of them needed reading (a
-    day's few changed pages never pay for the pool's start-up), in the pool from then on; always in
-    this process with `isolate = false`."""
+    """Where a run's pages are read. A run expected to read at least POOL_MIN_PAGES pages (its first, or
+    one after the extractor code changed) starts the pool at once, so that its workers start while the
+    first pages are fetched and every page is read there. Otherwise pages are read in this process
+    until POOL_MIN_PAGES of them needed reading (a day's few changed pages never pay for the pool's
+    start-up), in the pool from then on. Always in this process with `isolate = false`."""
 
-    def __init__(self, limits: ExtractLimits) -> None:
+    def __init__(self, limits: ExtractLimits, *, expected: int = 0) -> None:
         self._limits, self._read = limits, 0
         self._pool: ExtractPool | None = None
+        if limits.isolate and expected >= POOL_MIN_PAGES:
+            self._pool = ExtractPool(limits)
 
     def for_next_page(self) -> ExtractPool | None:
         self._read += 1
