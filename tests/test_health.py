@@ -162,3 +162,36 @@ def test_health_command_without_snapshots_is_an_error(
 ) -> None:
     assert main(["health", "--snapshots", str(tmp_path / "none")]) == 2
     assert "no snapshot yet" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("threshold", "expected"),
+    [
+        (1, {"a": AlertKind.RECOVERED}),
+        (2, {"a": AlertKind.RECOVERED, "b": AlertKind.FAILING}),
+        (3, {"a": AlertKind.RECOVERED}),
+    ],
+)
+def test_alerts_read_only_the_recent_manifests_they_need_and_agree_with_the_whole_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threshold: int, expected: dict[str, AlertKind]
+) -> None:
+    """A year of daily snapshots must not be read on every run: the store is asked for the manifests
+    back to where each source's alert is decided, and the alerts are those of the whole history."""
+    patterns = {
+        "a": [OK] * 30 + [FAIL] * 4 + [OK],  # recovers after a streak of 4: its 6 last runs decide
+        "b": [OK] * 33 + [FAIL] * 2,  # failing for 2 runs
+        "c": [FAIL] * 35,  # never worked
+        "d": [OK] * 35,
+    }
+    runs = [dict(zip(patterns, statuses, strict=True)) for statuses in zip(*patterns.values(), strict=True)]
+    store = _store(tmp_path, *runs)
+    whole = alerts_of(store.manifests(), threshold)
+    read: list[str] = []
+    manifest = SnapshotStore.manifest
+    monkeypatch.setattr(
+        SnapshotStore, "manifest", lambda self, name: read.append(name) or manifest(self, name)
+    )
+    raised = alerts(store, threshold=threshold)
+    assert raised == whole and {alert.source: alert.kind for alert in raised} == expected
+    assert [alert.consecutive_failures for alert in raised if alert.source == "a"] == [4]
+    assert read == store.names()[-6:][::-1]  # newest first, 6 of 35

@@ -227,7 +227,7 @@ def test_a_run_through_the_pool_reports_each_source_when_done_and_records_what_a
             progress=lambda result, seen=reported: seen.append((result.id, time.monotonic())),
         )
         finished = time.monotonic()
-        assert len(pooled) == (PAGES - POOL_MIN_PAGES if isolate else 0)  # the first pages in process
+        assert len(pooled) == (PAGES if isolate else 0)  # a first run: every page in the pool
         assert outcome.snapshot is not None and not outcome.failed_sources
         assert sorted(i for i, _ in reported) == [f"grant-{n:04d}" for n in range(PAGES)]
         # The first sources were reported while the slow last page was still on its way.
@@ -247,6 +247,31 @@ def test_a_run_through_the_pool_reports_each_source_when_done_and_records_what_a
             assert _without_times(written[True] / name) == _without_times(written[False] / name)
     store = SnapshotStore(tmp_path / "snapshots-True")
     assert len(store.load(store.names()[-1]).records) == PAGES
+
+
+def test_a_rerun_reads_its_first_changed_pages_in_process_and_starts_the_pool_only_when_many_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A re-run expects to reuse its stored records: it starts the pool only once POOL_MIN_PAGES pages
+    turned out to need reading (a first run, which reads them all, starts it at once)."""
+    pooled: list[str] = []
+    submit = ExtractPool.submit
+    monkeypatch.setattr(
+        ExtractPool,
+        "submit",
+        lambda self, *args, what, **kw: pooled.append(what) or submit(self, *args, what=what, **kw),
+    )
+    pages = _pages(PAGES)
+    sources, snapshots = _sources(tmp_path / "sources", isolate=True), tmp_path / "snapshots"
+    with _serve(pages) as mirror:
+        run(sources, snapshots, rewrite_hosts={HOST: mirror})
+        assert len(pooled) == PAGES
+        for changed, path in enumerate(sorted(pages)):  # every deadline moves a week
+            pages[path] = pages[path].replace(f"June {1 + changed % 28},".encode(), b"July 9,")
+        pooled.clear()
+        outcome = run(sources, snapshots, rewrite_hosts={HOST: mirror})
+    assert len(pooled) == PAGES - POOL_MIN_PAGES  # the first ones read in this process
+    assert len({c.program for c in outcome.changes if c.category == "deadline"}) == PAGES
 
 
 def test_a_page_served_again_with_the_same_bytes_keeps_its_records_without_being_read_again(

@@ -264,6 +264,45 @@ def test_a_304_reuses_records_only_while_the_extractor_code_is_the_same(
     assert len(calls) == parsed_first
 
 
+def _stored_copy_of(run: Runner, source_id: str) -> Path:
+    [result] = [s for s in run.latest().manifest.sources if s.id == source_id]
+    sha256 = result.pages[0].content_sha256
+    assert sha256
+    return SnapshotStore(run.snapshots).raw_path(sha256)
+
+
+def test_a_304_whose_stored_copy_is_gone_fails_that_page_and_keeps_its_records(run: Runner) -> None:
+    assert run() == 0
+    _stored_copy_of(run, "amed-e-asia").unlink()  # a pruned or damaged store
+    assert run() == 0
+    snapshot = run.latest()
+    results = {s.id: s for s in snapshot.manifest.sources}
+    failed = results["amed-e-asia"]
+    assert failed.status == "failed" and "missing from the store" in (failed.error or "")
+    assert failed.stale_records == 1
+    assert results["amed-aspire"].status == "not-modified"  # the other 304s are as before
+    [record] = json.loads((snapshot.path / "extracted.json").read_text())["amed-e-asia"]
+    assert record["calls"][0]["closes"] == "2025-03-31T12:00:00+09:00"
+    assert changes_of(snapshot) == []
+
+
+def test_a_304_copy_read_again_is_checked_against_its_hash(
+    run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ingest.extract as extract
+
+    assert run() == 0
+    copy = _stored_copy_of(run, "amed-e-asia")
+    moved = copy.read_bytes().replace("令和7年3月31日".encode("cp932"), "令和7年5月31日".encode("cp932"))
+    copy.write_bytes(moved)
+    assert run() == 0  # records reused: the copy is not read, nothing changed
+    monkeypatch.setattr(extract, "extractor_fingerprint", lambda: "new-extractor-code")
+    assert run() == 0  # the copy is read again, and found altered: never taken as the page
+    [failed] = [s for s in run.latest().manifest.sources if s.id == "amed-e-asia"]
+    assert failed.status == "failed" and "do not match their hash" in (failed.error or "")
+    assert not [c for c in changes_of(run.latest()) if c["program"] == "e-asia-jrp"]
+
+
 def test_a_changed_layout_is_an_extraction_problem_and_keeps_previous_values(
     run: Runner, sites: tuple[SiteState, dict[str, str]]
 ) -> None:

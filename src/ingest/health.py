@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from ingest.errors import ErrorKind
+from ingest.errors import ErrorKind, SnapshotError
 from ingest.models import Manifest, SourceResult, SourceStatus
 from ingest.snapshot import SnapshotStore
 
@@ -136,8 +136,42 @@ def source_health(store: SnapshotStore) -> dict[str, SourceHealth]:
 
 
 def alerts(store: SnapshotStore, threshold: int = DEFAULT_THRESHOLD) -> list[Alert]:
-    """The alerts raised by the latest run (state transitions only), by source id."""
-    return alerts_of(store.manifests(), threshold)
+    """The alerts raised by the latest run (state transitions only), by source id. Manifests are read
+    newest first and only as far back as the latest run's sources need (`alerts_of` gives the same on
+    every manifest), so that a run after a year of daily snapshots does not read all of them."""
+    return alerts_of(_recent_history(store, threshold), threshold)
+
+
+def _recent_history(store: SnapshotStore, threshold: int) -> list[Manifest]:
+    """The newest readable manifests, oldest first, back to where every source of the latest run has
+    its alert settled (`_settled`)."""
+    found: list[Manifest] = []
+    unsettled: dict[str, list[bool]] | None = None  # per source: failed?, newest run first
+    for name in reversed(store.names()):
+        try:
+            manifest = store.manifest(name)
+        except SnapshotError:
+            continue  # an unreadable snapshot is no run to count, as in `manifests`
+        found.append(manifest)
+        if unsettled is None:  # the latest run: the sources it read are the ones that may alert
+            unsettled = {r.id: [] for r in manifest.sources if r.status != SourceStatus.NOT_RUN}
+        for result in manifest.sources:
+            if result.id in unsettled and result.status != SourceStatus.NOT_RUN:
+                unsettled[result.id].append(result.status == SourceStatus.FAILED)
+        unsettled = {source: runs for source, runs in unsettled.items() if not _settled(runs, threshold)}
+        if not unsettled:
+            break
+    return found[::-1]
+
+
+def _settled(failed: list[bool], threshold: int) -> bool:
+    """Whether a source's runs so far (failed?, newest first) decide its alert: a failing source's
+    streak is known once a run that worked ends it, or once it is longer than `threshold` (no alert
+    any more); a working source's needs the whole streak of failures before it, which a recovery
+    notice counts."""
+    if failed[0]:
+        return not all(failed) or len(failed) > threshold
+    return len(failed) > 1 and not all(failed[1:])
 
 
 def health_of(history: list[Manifest]) -> dict[str, SourceHealth]:

@@ -45,6 +45,8 @@ def merge_group(records: list[Program]) -> Program:
         calls = [_tagged(call, only) for call in only.calls]
         guideline = _guideline_conflicts(records, only.documents)
         if not guideline:
+            if all(new is old for new, old in zip(calls, only.calls, strict=True)):
+                return only  # every call already names its source (a re-run's records): nothing to copy
             return only.model_copy(update={"calls": calls})
         return only.model_copy(update={"calls": calls, "conflicts": [*only.conflicts, *guideline]})
     records, language_conflicts = _language_pairs(records)

@@ -216,10 +216,21 @@ class SnapshotStore:
         try:
             data = path.read_bytes()
         except FileNotFoundError:
-            raise SnapshotError(f"{path}: raw bytes {sha256[:12]}… are missing from the store") from None
+            raise self._missing(path, sha256) from None
         if sha256_bytes(data) != sha256:
             raise SnapshotError(f"{path}: stored bytes do not match their hash (the file was altered)")
         return data
+
+    def require_raw(self, sha256: str) -> None:
+        """That the bytes are stored (a 304's copy), without reading them: `read_raw` checks their hash
+        whenever they are read."""
+        path = self.raw_path(sha256)
+        if not path.is_file():
+            raise self._missing(path, sha256)
+
+    @staticmethod
+    def _missing(path: Path, sha256: str) -> SnapshotError:
+        return SnapshotError(f"{path}: raw bytes {sha256[:12]}… are missing from the store")
 
     # -- writing ---------------------------------------------------------------------------------
     @contextmanager

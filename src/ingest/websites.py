@@ -15,13 +15,12 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from queue import SimpleQueue
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from ingest.errors import ErrorKind, ExtractError, FetchError, IngestError
 from ingest.fetch import Fetcher, FetchRequest, FetchResult, Validators
 from ingest.isolation import POOL_MIN_PAGES, ExtractLimits, ExtractPool, extract_pdf_limited, run_limited
 from ingest.models import Document, FetchedPage, Program, Provenance, SourceResult, SourceStatus
-from ingest.normalize import sha256_bytes
 from ingest.snapshot import SnapshotStore
 from ingest.sources import HtmlSource
 
@@ -71,9 +70,9 @@ def read_websites(
     """Every website source read: its result for the manifest and the records it gave, each source
     as soon as all of its pages are done (in the order they finish).
 
-    Pages are extracted while the next ones are fetched: the first POOL_MIN_PAGES in this process,
-    the rest in a pool of limited worker processes (`isolation.ExtractPool`) when `[extract] isolate`
-    is on; in this process otherwise."""
+    Pages are extracted while the next ones are fetched, in a pool of limited worker processes
+    (`isolation.ExtractPool`) when `[extract] isolate` is on and enough pages need reading (see
+    `_Pool`); in this process otherwise."""
     from ingest.extract import extractor_fingerprint
 
     fingerprint = extractor_fingerprint()
@@ -87,7 +86,10 @@ def read_websites(
         )
         for s in sources
     ]
-    pool = _Pool(limits)
+    # Main pages with no stored records to reuse (a new source, or new extractor code): a run that
+    # knows it reads this many starts its pool at once.
+    unread = sum(1 for run in runs if not run.previous.records or run.previous.fingerprint != fingerprint)
+    pool = _Pool(limits, expected=unread)
     try:
         waiting: list[WebsiteRun] = []  # main page read, its call pages still to fetch
         follow_ups: dict[str, list[str]] = {}
@@ -135,8 +137,8 @@ class _Job:
     page: FetchedPage
     outcome: FetchResult | FetchError | None = None
     extraction: Future[HtmlExtraction] | None = None  # from the pool
-    reused: list[Program] | None = None  # a 304's (or the same bytes') stored records...
-    checked: bool = False  # ...once looked for (as the page arrived, on the pool's path)
+    reused: list[Program] | None = None  # a 304's (or the same bytes') stored records, if any
+    unrecorded: IngestError | None = None  # why the fetch could not be recorded (a 304 with no copy)
 
 
 def _fetch_round(
@@ -185,13 +187,17 @@ def _fetch_round(
 
 
 class _Pool:
-    """Where a run's pages are read: in this process until POOL_MIN_PAGES of them needed reading (a
-    day's few changed pages never pay for the pool's start-up), in the pool from then on; always in
-    this process with `isolate = false`."""
+    """Where a run's pages are read. A run expected to read at least POOL_MIN_PAGES pages (its first, or
+    one after the extractor code changed) starts the pool at once, so that its workers start while the
+    first pages are fetched and every page is read there. Otherwise pages are read in this process
+    until POOL_MIN_PAGES of them needed reading (a day's few changed pages never pay for the pool's
+    start-up), in the pool from then on. Always in this process with `isolate = false`."""
 
-    def __init__(self, limits: ExtractLimits) -> None:
+    def __init__(self, limits: ExtractLimits, *, expected: int = 0) -> None:
         self._limits, self._read = limits, 0
         self._pool: ExtractPool | None = None
+        if limits.isolate and expected >= POOL_MIN_PAGES:
+            self._pool = ExtractPool(limits)
 
     def for_next_page(self) -> ExtractPool | None:
         self._read += 1
@@ -205,13 +211,19 @@ class _Pool:
 
 
 def _submit(pools: _Pool, job: _Job, store: SnapshotStore) -> Future[HtmlExtraction] | None:
-    """Hand a fetched web page to the pool; None when it needs no extraction there (a failure, a 304
-    whose stored records are reused, a PDF, which has a limited child of its own) or is read in this
-    process when its source is settled (the run's first pages)."""
+    """Record a fetched page as it arrives (its entry, its bytes stored) and hand it to the pool; None
+    when it needs no extraction there (a failure, a 304 whose stored records are reused, a PDF, which
+    has a limited child of its own) or is read in this process when its source is settled (the run's
+    first pages)."""
     fetched, run = job.outcome, job.run
     if not isinstance(fetched, FetchResult):
         return None
-    job.reused, job.checked = _unchanged_page_records(run, job.page, fetched), True
+    try:
+        _record_fetch(run, job.page, fetched, store)
+    except IngestError as error:
+        job.unrecorded = error  # the page fails with it when its source is settled
+        return None
+    job.reused = _unchanged_page_records(run, job.page, fetched)
     if job.reused is not None:
         return None
     # Imported only once a page needs reading: a run of 304s never loads BeautifulSoup (0.15 s).
@@ -219,7 +231,7 @@ def _submit(pools: _Pool, job: _Job, store: SnapshotStore) -> Future[HtmlExtract
     from ingest.extract.html import extract_html
 
     try:
-        content = _content(run, job.page, fetched, store)
+        content = _content(job.page, fetched, store)
     except IngestError:
         return None  # fails the same way when settled
     if is_pdf(content) or (pool := pools.for_next_page()) is None:
@@ -227,7 +239,7 @@ def _submit(pools: _Pool, job: _Job, store: SnapshotStore) -> Future[HtmlExtract
     kwargs = {
         "url": fetched.final_url,
         "source_id": run.source.id,
-        "content_type": _content_type(run, job.page.url, fetched),
+        "content_type": job.page.content_type,
         "fetched_at": fetched.fetched_at,
     }
     return pool.submit(extract_html, (content,), kwargs, what=fetched.final_url)
@@ -241,9 +253,9 @@ def _settle(run: WebsiteRun, jobs: list[_Job], store: SnapshotStore, *, main: bo
             if isinstance(outcome, FetchError):
                 raise outcome
             assert outcome is not None  # every job was fetched before its run is settled
-            records = _extract_page(
-                run, page, outcome, store, job.extraction, job.reused, checked=job.checked
-            )
+            if job.unrecorded is not None:
+                raise job.unrecorded
+            records = _extract_page(run, page, outcome, store, job.extraction, job.reused)
         except IngestError as error:
             page.error = str(error)
             page.error_kind = (
@@ -269,20 +281,18 @@ def _extract_page(
     page: FetchedPage,
     fetched: FetchResult,
     store: SnapshotStore,
-    extracted: Future[HtmlExtraction] | None = None,
-    reused: list[Program] | None = None,
-    *,
-    checked: bool = False,
+    extracted: Future[HtmlExtraction] | None,
+    reused: list[Program] | None,
 ) -> list[Program]:
-    content = _record_fetch(run, page, fetched, store)
+    """The records of a page recorded by `_submit`: reused, extracted in the pool, or read here."""
     if fetched.not_modified and run.result.status == SourceStatus.OK and page.url == run.source.url:
         run.result.status = SourceStatus.NOT_MODIFIED
-    if not checked:
-        reused = _unchanged_page_records(run, page, fetched)
     records = (
         reused
         if reused is not None
-        else extract_page(run.source, page, content, fetched.fetched_at, run.limits, extracted)
+        else extract_page(
+            run.source, page, _content(page, fetched, store), fetched.fetched_at, run.limits, extracted
+        )
     )
     if not records:
         raise ExtractError(f"{page.url}: no program information found on the page")
@@ -300,17 +310,16 @@ def _extract_page(
 
 
 def _unchanged_page_records(run: WebsiteRun, page: FetchedPage, fetched: FetchResult) -> list[Program] | None:
-    """On a 304, or a 200 with the very bytes and content type stored last time (a server without
-    validators), the records the same extractor code made from those bytes last time (re-verified now):
-    extraction is a function of them. None when the extractor changed since, or nothing is stored."""
+    """On a 304, or a 200 with the very bytes (`page.content_sha256`, recorded by `_record_fetch`) and
+    content type stored last time (a server without validators), the records the same extractor code
+    made from those bytes last time: extraction is a function of them. None when the extractor changed
+    since, or nothing is stored."""
     known = run.previous.page(page.url)
     before = run.previous.records_from(page.url)
     if known is None or not before or run.previous.fingerprint != run.fingerprint:
         return None
     if not fetched.not_modified and (
-        fetched.content is None
-        or fetched.content_type != known.content_type
-        or sha256_bytes(fetched.content) != known.content_sha256
+        fetched.content_type != known.content_type or page.content_sha256 != known.content_sha256
     ):
         return None
     if fetched.final_url != (known.final_url or known.url):
@@ -378,13 +387,21 @@ def _content_type(run: WebsiteRun, url: str, fetched: FetchResult) -> str | None
     return fetched.content_type
 
 
-def _content(run: WebsiteRun, page: FetchedPage, fetched: FetchResult, store: SnapshotStore) -> bytes:
+def _content(page: FetchedPage, fetched: FetchResult, store: SnapshotStore) -> bytes:
+    """The bytes of a recorded page: the body fetched, or on a 304 the stored copy (read, and checked
+    against its hash, only when the page is read again)."""
     if fetched.content is not None:
         return fetched.content
-    known = run.previous.page(page.url)  # 304: the stored bytes are still current
+    return store.read_raw(cast(str, page.content_sha256))  # `_record_fetch` found the copy
+
+
+def _stored_copy(run: WebsiteRun, page: FetchedPage, store: SnapshotStore) -> str:
+    """The hash of the copy a 304 refers to: the bytes stored when the page was last fetched."""
+    known = run.previous.page(page.url)
     if known is None or known.content_sha256 is None:
         raise ExtractError(f"{page.url}: the server answered 304 but no earlier copy is stored")
-    return store.read_raw(known.content_sha256)
+    store.require_raw(known.content_sha256)
+    return known.content_sha256
 
 
 def _assign(source: HtmlSource, page: FetchedPage, records: list[Program]) -> list[Program]:
@@ -552,17 +569,17 @@ def _document_links(run: WebsiteRun, store: SnapshotStore) -> list[tuple[str, Do
     return found
 
 
-def _record_fetch(run: WebsiteRun, page: FetchedPage, fetched: FetchResult, store: SnapshotStore) -> bytes:
-    """What the fetch gave, on the page's entry (address, status, validators), and its bytes stored."""
-    content = _content(run, page, fetched, store)
+def _record_fetch(run: WebsiteRun, page: FetchedPage, fetched: FetchResult, store: SnapshotStore) -> None:
+    """What the fetch gave, on the page's entry (address, status, validators), and its bytes stored.
+    A 304's bytes are already in the store: neither read nor hashed again."""
+    sha256 = store.put_raw(fetched.content) if fetched.content is not None else _stored_copy(run, page, store)
     page.final_url, page.status, page.redirects = fetched.final_url, fetched.status, fetched.redirects
     page.content_type, page.etag, page.last_modified = (
         _content_type(run, page.url, fetched),
         fetched.etag,
         fetched.last_modified,
     )
-    page.content_sha256 = store.put_raw(content)
-    return content
+    page.content_sha256 = sha256
 
 
 def _read_document(
@@ -576,7 +593,8 @@ def _read_document(
     from ingest.extract import is_pdf
     from ingest.extract.guidelines import read_guideline
 
-    content = _record_fetch(run, page, fetched, store)
+    _record_fetch(run, page, fetched, store)
+    content = _content(page, fetched, store)
     if not is_pdf(content):
         raise ExtractError(f"{page.url}: the call guideline is not a PDF", ErrorKind.CONTENT_TYPE)
     reading = run_limited(read_guideline, (content,), {"name": page.url}, limits=run.limits, what=page.url)
