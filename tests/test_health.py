@@ -195,3 +195,7 @@ def test_alerts_read_only_the_recent_manifests_they_need_and_agree_with_the_whol
     assert raised == whole and {alert.source: alert.kind for alert in raised} == expected
     assert [alert.consecutive_failures for alert in raised if alert.source == "a"] == [4]
     assert read == store.names()[-6:][::-1]  # newest first, 6 of 35
+    in_hand = [store.manifest(name) for name in store.names()[-2:]]  # a run's own and its previous
+    read.clear()
+    assert alerts(store, threshold=threshold, known=in_hand) == whole
+    assert read == store.names()[-6:-2][::-1]  # the two in hand are not read again

@@ -9,6 +9,7 @@ nothing, so a scheduled job can forward every alert without repeating itself day
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -135,21 +136,24 @@ def source_health(store: SnapshotStore) -> dict[str, SourceHealth]:
     return health_of(store.manifests())
 
 
-def alerts(store: SnapshotStore, threshold: int = DEFAULT_THRESHOLD) -> list[Alert]:
+def alerts(
+    store: SnapshotStore, threshold: int = DEFAULT_THRESHOLD, known: Sequence[Manifest] = ()
+) -> list[Alert]:
     """The alerts raised by the latest run (state transitions only), by source id. Manifests are read
     newest first and only as far back as the latest run's sources need (`alerts_of` gives the same on
-    every manifest), so that a run after a year of daily snapshots does not read all of them."""
-    return alerts_of(_recent_history(store, threshold), threshold)
+    every manifest), so that a run after a year of daily snapshots does not read all of them; those in
+    `known` (the run's own and its previous one, in hand) are not read again."""
+    return alerts_of(_recent_history(store, threshold, {m.snapshot: m for m in known}), threshold)
 
 
-def _recent_history(store: SnapshotStore, threshold: int) -> list[Manifest]:
+def _recent_history(store: SnapshotStore, threshold: int, known: dict[str, Manifest]) -> list[Manifest]:
     """The newest readable manifests, oldest first, back to where every source of the latest run has
     its alert settled (`_settled`)."""
     found: list[Manifest] = []
     unsettled: dict[str, list[bool]] | None = None  # per source: failed?, newest run first
     for name in reversed(store.names()):
         try:
-            manifest = store.manifest(name)
+            manifest = known.get(name) or store.manifest(name)
         except SnapshotError:
             continue  # an unreadable snapshot is no run to count, as in `manifests`
         found.append(manifest)

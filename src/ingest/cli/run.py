@@ -139,7 +139,8 @@ def run(
     if snapshot is not None:  # alerts are state transitions: a source starts failing, or recovers
         from ingest.health import alerts
 
-        raised = alerts(SnapshotStore(snapshots_dir), threshold=alert_after)
+        in_hand = [snapshot.manifest, *([outcome.previous.manifest] if outcome.previous else [])]
+        raised = alerts(SnapshotStore(snapshots_dir), threshold=alert_after, known=in_hand)
         for line in _alert_lines(raised):
             click.echo(f"ALERT: {line}")
     latest = snapshot or outcome.previous
