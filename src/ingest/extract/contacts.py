@@ -33,6 +33,9 @@ _AT_MARKER = (
 _OBFUSCATED = re.compile(
     rf"(?<![A-Za-z0-9._%+-])(?P<local>{_LOCAL})(?:{_AT_MARKER})(?:[,;]\s*)?(?P<domain>{_DOMAIN})?"
 )
+# What an obfuscated address cannot do without (a part of each marker above), searched once in the whole
+# text: most pages obfuscate nothing, and the address pattern itself is tried at every word of every line.
+_MAY_OBFUSCATE = re.compile(rf"[{_QUOTES}\[(<{{]\s*(?:AT|at|At)|\sAT|アットマーク|\ue000")
 _PLAIN = re.compile(rf"(?<![A-Za-z0-9._%+-])(?P<local>{_LOCAL})@(?P<domain>{_DOMAIN})")
 # The instructions printed next to an obfuscated address; removed first so that their "AT" and "@" are
 # never read as an address ("(Replace “AT” with “@”)", "※"AT"の部分を@に変えてください。").
@@ -50,6 +53,8 @@ _MARKER_INSTRUCTION = re.compile(
     rf"[{_QUOTES}」]?\s*に[^。\n)）]*。?[)）]?",
     re.IGNORECASE,
 )
+# Both instructions say "replace" or "を": without either, neither pattern is tried.
+_MAY_INSTRUCT = re.compile("replace|を", re.IGNORECASE)
 _FULL_WIDTH_AT = "\ue000"
 # A mail label glued to its value by the page layout: "MAILinvitation@jsps.go.jp".
 _GLUED_MAIL_LABEL = re.compile(r"^(?:E-?MAIL|MAIL)(?=[a-z0-9])")
@@ -117,9 +122,10 @@ def find_contacts(text: str, *, image_alts: dict[str, str] | None = None) -> lis
     """
     lines, markers = _prepare(text, image_alts or {})
     spare_domains = _spare_domains(text, image_alts or {})
+    patterns = [_OBFUSCATED, *markers] if _MAY_OBFUSCATE.search("\n".join(lines)) else markers
     scan = _Scan()
     for index, line in enumerate(lines):
-        scan.addresses.extend(_addresses(line, index, spare_domains, markers))
+        scan.addresses.extend(_addresses(line, index, spare_domains, patterns))
         if number := _phone(line):
             scan.phones.append(_Detail(index, number))
         if address := _postal_address(line):
@@ -135,8 +141,10 @@ def _prepare(text: str, image_alts: dict[str, str]) -> tuple[list[str], list[re.
     for placeholder, alt in image_alts.items():
         text = text.replace(placeholder, alt)
     text = clean_text(text.replace("＠", _FULL_WIDTH_AT))
-    symbols = {match["en"] or match["ja"] for match in _MARKER_INSTRUCTION.finditer(text)}
-    text = _MARKER_INSTRUCTION.sub(" ", _INSTRUCTION.sub(" ", text))
+    symbols: set[str] = set()
+    if _MAY_INSTRUCT.search(text):
+        symbols = {match["en"] or match["ja"] for match in _MARKER_INSTRUCTION.finditer(text)}
+        text = _MARKER_INSTRUCTION.sub(" ", _INSTRUCTION.sub(" ", text))
     markers = [
         re.compile(
             rf"(?<![A-Za-z0-9._%+-])(?P<local>{_LOCAL})[ \t]*{re.escape(symbol)}[ \t]*(?P<domain>{_DOMAIN})?"
@@ -169,10 +177,12 @@ def _spare_domains(text: str, image_alts: dict[str, str]) -> list[str]:
 
 
 def _addresses(
-    line: str, index: int, spare_domains: list[str], markers: Sequence[re.Pattern[str]] = ()
+    line: str, index: int, spare_domains: list[str], patterns: Sequence[re.Pattern[str]] = (_OBFUSCATED,)
 ) -> list[_Found]:
+    """The addresses on one line: obfuscated ones (`patterns`: `_OBFUSCATED` and the page's own
+    stand-ins), then plain ones."""
     found: list[tuple[int, int, _Found]] = []
-    for pattern in (_OBFUSCATED, *markers):
+    for pattern in patterns:
         for match in pattern.finditer(line):
             if any(start <= match.start() < end for start, end, _ in found):
                 continue
@@ -181,7 +191,7 @@ def _addresses(
                 continue  # "name AT" with no domain anywhere: nothing to rebuild it from
             local = _GLUED_MAIL_LABEL.sub("", match["local"])
             found.append((match.start(), match.end(), _Found(f"{local}@{domain}", index, rebuilt=True)))
-    for match in _PLAIN.finditer(line):
+    for match in _PLAIN.finditer(line) if "@" in line else ():
         if any(start <= match.start() < end for start, end, _ in found):
             continue
         local = _GLUED_MAIL_LABEL.sub("", match["local"])

@@ -187,6 +187,8 @@ def visible_text(node: Tag | Iterable[Tag]) -> str:
     """Text as a browser lays it out: block elements on lines of their own, inline ones run together,
     an image replaced by its alt text (AMED prints e-mail domains as images)."""
     texts = _TEXTS.get()
+    if isinstance(node, list) and len(node) == 1:
+        node = node[0]  # the same text as the element's own, which is remembered (contacts_in(page.main))
     if texts is None or not isinstance(node, Tag):
         return _visible_text(node)
     known = texts.get(id(node))
