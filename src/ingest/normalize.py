@@ -64,7 +64,8 @@ def clean_text(text: str) -> str:
         return text  # the same result, without rebuilding the string
     text = strip_controls(unicodedata.normalize("NFKC", text)).translate(_INVISIBLE)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = (_HSPACE.sub(" ", line).strip() for line in text.split("\n"))
+    # One substitution over the text: a run of spaces never crosses a line break.
+    lines = (line.strip() for line in _HSPACE.sub(" ", text).split("\n"))
     return "\n".join(line for line in lines if line)
 
 

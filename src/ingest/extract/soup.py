@@ -93,6 +93,7 @@ _BLOCK_TAGS = frozenset(
 _SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "head"})
 _SKIPPED_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction, CData)
 _HEADING = re.compile(r"^h([1-6])$")
+_SPACES = re.compile(r"\s+")
 
 
 def main_content(soup: BeautifulSoup) -> Tag:
@@ -212,7 +213,7 @@ def _collect_text(node: Tag, parts: list[str]) -> None:
         if isinstance(child, _SKIPPED_STRINGS):
             continue
         if isinstance(child, NavigableString):
-            parts.append(re.sub(r"\s+", " ", str(child)))
+            parts.append(_SPACES.sub(" ", child))
             continue
         if not isinstance(child, Tag) or child.name in _SKIPPED_TAGS:
             continue
