@@ -327,9 +327,9 @@ def _fiscal_year_end(match: re.Match[str]) -> _DateToken | None:
 
 
 # What a family's match cannot do without, tested before the family's own (much slower) regex: most
-# lines a page is scanned for hold no date at all. Every month name starts with one of the three-letter
-# prefixes, and the hints use the families' flags, so a skipped family could not have matched.
-_ANY_MONTH_NAME = re.compile("jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec", re.I)
+# lines a page is scanned for hold no date at all. The hints use the families' flags, so a skipped family
+# could not have matched.
+_ANY_MONTH_NAME = re.compile(_MONTH, re.I)
 _ANY_DIGIT = re.compile(r"\d")
 _SLASH = re.compile("/")
 
@@ -691,11 +691,21 @@ def _normalize(raw: str) -> _Normalized:
         return _Normalized(raw, tuple(range(len(raw))))
     pieces: list[str] = []
     origins: list[int] = []
-    for index, char in enumerate(raw):
-        folded = char if char.isascii() else _fold(char)
-        pieces.append(folded)
-        origins.extend([index] * len(folded))
+    last = 0
+    for run in _NOT_ASCII.finditer(raw):  # ASCII between the runs is kept as it is
+        pieces.append(raw[last : run.start()])
+        origins.extend(range(last, run.start()))
+        for index in range(run.start(), run.end()):
+            folded = _fold(raw[index])
+            pieces.append(folded)
+            origins.extend([index] * len(folded))
+        last = run.end()
+    pieces.append(raw[last:])
+    origins.extend(range(last, len(raw)))
     return _kanji_numerals("".join(pieces), origins)
+
+
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 @cache  # Japanese text repeats its few hundred characters: each is folded once
@@ -1013,7 +1023,7 @@ def _read(token: _DateToken, year: int | None, source: _Normalized, links: set[i
     role = None if reading.joins_next or index - 1 in links else _role(token, source.text)
     if role == "start":
         return replace(reading, open_ended=True)
-    return replace(reading, event=role in ("log", "event"))
+    return replace(reading, event=True) if role in ("log", "event") else reading
 
 
 def _read_date(
