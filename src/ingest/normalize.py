@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -62,11 +63,26 @@ def clean_text(text: str) -> str:
     lines dropped."""
     if _is_clean(text):
         return text  # the same result, without rebuilding the string
-    text = strip_controls(unicodedata.normalize("NFKC", text)).translate(_INVISIBLE)
+    return _clean_short(text) if len(text) <= _SHORT else _clean(text)
+
+
+# A page's labels, cells and headings ("Call period", "Contact") recur on every page of a site and are
+# cleaned for its text blocks and again for the records: short strings are cleaned once.
+_SHORT = 200
+
+
+def _clean(text: str) -> str:
+    if text.isascii():  # ASCII is NFKC and holds no invisible character
+        text = strip_controls(text)
+    else:
+        text = strip_controls(unicodedata.normalize("NFKC", text)).translate(_INVISIBLE)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     # One substitution over the text: a run of spaces never crosses a line break.
     lines = (line.strip() for line in _HSPACE.sub(" ", text).split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+_clean_short = lru_cache(maxsize=8192)(_clean)
 
 
 def canonical_text(text: str) -> str:

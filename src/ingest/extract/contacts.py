@@ -66,6 +66,7 @@ _PHONE = re.compile(
     r"(?:\bTEL|\bTel|\bPhone|\bphone|\bTelephone|電話(?:番号)?)\s*[.:：]?\s*"
     r"(?P<number>\+?\d[\d\- ()]{5,}\d(?:\s*[,、]\s*\d{3,5}\b)*)"
 )
+_PHONE_WORDS = ("TEL", "Tel", "Phone", "phone", "電話")  # a part of each of _PHONE's labels
 _ADDRESS_LABEL = re.compile(r"^(?:Address|住所|所在地)\s*[:：]\s*(?P<value>.+)$", re.IGNORECASE)
 _POSTAL_MARK = re.compile(r"〒\s*\d{3}-?\d{4}.*$")
 _ENGLISH_POSTAL = re.compile(r"\b\d{3}-\d{4}\b.*(?:Japan|JAPAN|Tokyo)|(?:Tokyo|-ku\b).*\b\d{3}-\d{4}\b")
@@ -204,6 +205,8 @@ def _addresses(
 
 
 def _phone(line: str) -> str | None:
+    if not any(word in line for word in _PHONE_WORDS):
+        return None  # most lines: the pattern needs one of its labels
     match = _PHONE.search(line)
     return match["number"].strip() if match else None
 

@@ -347,6 +347,7 @@ _DATE_FAMILIES: tuple[
     (_ERA_NUMERIC, _era_numeric_date, _ANY_DIGIT),
     (_MONTH_DAY, _month_day, _SLASH),
 )
+_DATE_HINTS = frozenset(hint for _, _, hint in _DATE_FAMILIES)  # each searched once per text
 
 # --------------------------------------------------------------------------------------------------
 # Time families
@@ -786,11 +787,9 @@ def _leftmost_longest(tokens: Iterable[_Token], taken: Sequence[_Span] = ()) -> 
 
 
 def _find_dates(text: str) -> list[_DateToken]:
+    hints = {hint: hint.search(text) is not None for hint in _DATE_HINTS}
     found = (
-        build(match)
-        for regex, build, hint in _DATE_FAMILIES
-        if hint.search(text)
-        for match in regex.finditer(text)
+        build(match) for regex, build, hint in _DATE_FAMILIES if hints[hint] for match in regex.finditer(text)
     )
     return _leftmost_longest(token for token in found if token is not None)
 

@@ -108,7 +108,7 @@ def main_content(soup: BeautifulSoup) -> Tag:
     if not any(_is_chrome(tag, with_header) for tag in _tags(scope)):
         return scope
     main = copy.copy(scope)
-    for element in [tag for tag in _tags(main) if _is_chrome(tag, with_header)]:
+    for element in [tag for tag in _walk(main) if _is_chrome(tag, with_header)]:  # not remembered: it changes
         element.decompose()
     return main
 
@@ -150,19 +150,23 @@ def _text_attribute(tag: Tag, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-# While one page is extracted (`reading_page`), the text of each element it asks for is laid out once:
-# the extractors, the change-log reader and the unused-date scan all read the main content.
+# While one page is extracted (`reading_page`), the text of each element it asks for is laid out once,
+# and the elements below it are listed once: the extractors, the contact and change-log readers and the
+# unused-date scan all read the main content. Each entry keeps its element, so that its id is not reused.
 _TEXTS: ContextVar[dict[int, tuple[Tag, str]] | None] = ContextVar("texts", default=None)
+_DESCENDANTS: ContextVar[dict[int, tuple[Tag, list[Tag]]] | None] = ContextVar("descendants", default=None)
 
 
 @contextmanager
 def reading_page() -> Iterator[None]:
-    """Remember each element's visible text until the block ends (the tree must not change in it)."""
-    token = _TEXTS.set({})
+    """Remember each element's visible text and elements until the block ends (the tree must not change
+    in it)."""
+    texts, descendants = _TEXTS.set({}), _DESCENDANTS.set({})
     try:
         yield
     finally:
-        _TEXTS.reset(token)
+        _TEXTS.reset(texts)
+        _DESCENDANTS.reset(descendants)
 
 
 # Element names looked for, as sets: walking the tree once and testing names is several times cheaper
@@ -173,10 +177,21 @@ _CELLS = frozenset({"th", "td"})
 
 
 def _tags(scope: Tag, names: frozenset[str] | None = None) -> list[Tag]:
-    """The elements below scope (all, or those named in `names`), in document order: find_all(names)."""
-    return [
-        node for node in scope.descendants if isinstance(node, Tag) and (names is None or node.name in names)
-    ]
+    """The elements below scope (all, or those named in `names`), in document order: find_all(names).
+    The list must not be changed (it is remembered while a page is read)."""
+    remembered = _DESCENDANTS.get()
+    if remembered is None:
+        tags = _walk(scope)
+    else:
+        known = remembered.get(id(scope))
+        if known is None or known[0] is not scope:
+            known = remembered[id(scope)] = (scope, _walk(scope))
+        tags = known[1]
+    return tags if names is None else [tag for tag in tags if tag.name in names]
+
+
+def _walk(scope: Tag) -> list[Tag]:
+    return [node for node in scope.descendants if isinstance(node, Tag)]
 
 
 def _children(scope: Tag, names: frozenset[str]) -> list[Tag]:
