@@ -7,15 +7,18 @@ by run so that machine load hits both alike:
   baseline  decode_html, then BeautifulSoup(text, "lxml").get_text(): what any extractor pays
   extract   ingest.extract.html.extract_html of each page: records, dates, contacts, change log
 and it prints the median ms per page of each (the loop, imports excluded), the median whole-process
-wall time, and extract / baseline. Not part of the test suite: run it by hand.
+wall time, and extract / baseline. `--against SRC` adds a third process, extract_html from another
+checkout's `src` folder (the code before a change), timed in the same runs. Not part of the test suite:
+run it by hand.
 
-    .venv/bin/python benchmarks/bench_extract.py [--pages 1000] [--runs 5]
+    .venv/bin/python benchmarks/bench_extract.py [--pages 1000] [--runs 7] [--against ../old/src]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -28,39 +31,50 @@ MAKE_SITE = ROOT.parent / "shared" / "bench" / "make_site.py"
 SITES = ROOT / "tests" / "fixtures" / "sites"
 HOST = "bench.example"
 
-# One page read before the clock starts: the catalogue, compiled patterns and time zones are loaded once
-# per process, and no page of the set (its strings) is seen before it is timed.
+# A tiny page read before the clock starts: the catalogue, compiled patterns and time zones are loaded once
+# per process. With --repeat, the whole set is also read once untimed (the site extractors compile their
+# selectors on first use), and before each timed pass the caches of text already read are emptied, so a
+# page read again costs what it cost the first time.
 WARM_UP = (
     "<html><body><main><h1>Warm-up grant</h1><p>Deadline: April 1, 2024 (mail@warm.example)</p></main></body>"
     "</html>"
 )
+TEXT_CACHES = (("ingest.extract.periods", "_scan"), ("ingest.normalize", "_clean_short"))
 
-# Reads a JSON list of [file, url] from argv[1], argv[2] times over; prints the loop's seconds.
-WORKER = {
-    "baseline": (
-        "import json, sys, time\n"
-        "from bs4 import BeautifulSoup\n"
-        "from ingest.extract.decode import decode_html\n"
-        "pages = [(open(f, 'rb').read(), u) for f, u in json.load(open(sys.argv[1]))]\n"
-        f"BeautifulSoup(decode_html({WARM_UP!r}.encode(), None)[0], 'lxml').get_text()\n"
-        "started = time.perf_counter()\n"
-        "for _ in range(int(sys.argv[2])):\n"
-        "    for data, url in pages:\n"
-        "        assert BeautifulSoup(decode_html(data, None)[0], 'lxml').get_text()\n"
-        "print(time.perf_counter() - started)\n"
-    ),
-    "extract": (
-        "import json, sys, time\n"
-        "from ingest.extract.html import extract_html\n"
-        "pages = [(open(f, 'rb').read(), u) for f, u in json.load(open(sys.argv[1]))]\n"
-        f"extract_html({WARM_UP!r}, url='https://warm.example/')\n"
-        "started = time.perf_counter()\n"
-        "for _ in range(int(sys.argv[2])):\n"
-        "    for data, url in pages:\n"
-        "        extract_html(data, url=url)\n"
-        "print(time.perf_counter() - started)\n"
-    ),
-}
+# argv: a JSON list of [file, url], the number of timed passes, 1 to read the set once before; prints the
+# timed seconds.
+WORKER = """
+import json, sys, time
+pages = [(open(f, "rb").read(), u) for f, u in json.load(open(sys.argv[1]))]
+passes, warm = int(sys.argv[2]), sys.argv[3] == "1"
+if sys.argv[4] == "baseline":
+    from bs4 import BeautifulSoup
+    from ingest.extract.decode import decode_html
+
+    def read(data, url):
+        assert BeautifulSoup(decode_html(data, None)[0], "lxml").get_text()
+else:
+    from ingest.extract.html import extract_html
+
+    def read(data, url):
+        extract_html(data, url=url)
+
+read(WARM_UP.encode(), "https://warm.example/")
+if warm:
+    for data, url in pages:
+        read(data, url)
+elapsed = 0.0
+for _ in range(passes):
+    for module, name in TEXT_CACHES:
+        cached = getattr(sys.modules.get(module), name, None)
+        if hasattr(cached, "cache_clear"):
+            cached.cache_clear()
+    started = time.perf_counter()
+    for data, url in pages:
+        read(data, url)
+    elapsed += time.perf_counter() - started
+print(elapsed)
+"""
 
 
 def generated_pages(folder: Path, count: int, seed: int) -> list[tuple[str, str]]:
@@ -83,25 +97,30 @@ def fixture_pages() -> list[tuple[str, str]]:
     return found
 
 
-def measure(pages: list[tuple[str, str]], repeat: int, runs: int, work: Path) -> dict[str, list[float]]:
-    """{mode: [loop seconds, wall seconds] medians} over `runs` alternating runs."""
+def measure(
+    pages: list[tuple[str, str]], passes: int, runs: int, work: Path, against: Path | None
+) -> dict[str, list[float]]:
+    """{mode: [median timed seconds, median whole-process seconds]} over `runs` alternating runs."""
     listing = work / "pages.json"
     listing.write_text(json.dumps(pages))
-    loops: dict[str, list[float]] = {mode: [] for mode in WORKER}
-    walls: dict[str, list[float]] = {mode: [] for mode in WORKER}
+    code = f"WARM_UP = {WARM_UP!r}\nTEXT_CACHES = {TEXT_CACHES!r}\n{WORKER}"
+    modes = ["baseline", "extract", *(["against"] if against else [])]
+    loops: dict[str, list[float]] = {mode: [] for mode in modes}
+    walls: dict[str, list[float]] = {mode: [] for mode in modes}
     for run in range(runs):
-        modes = list(WORKER) if run % 2 == 0 else list(reversed(WORKER))
-        for mode in modes:
+        for mode in modes if run % 2 == 0 else reversed(modes):
+            env = {**os.environ, "PYTHONPATH": str(against)} if mode == "against" else None
             started = time.perf_counter()
             done = subprocess.run(
-                [sys.executable, "-c", WORKER[mode], str(listing), str(repeat)],
+                [sys.executable, "-c", code, str(listing), str(passes), "1" if passes > 1 else "0", mode],
                 check=True,
                 capture_output=True,
                 text=True,
+                env=env,
             )
             walls[mode].append(time.perf_counter() - started)
             loops[mode].append(float(done.stdout))
-    return {mode: [statistics.median(loops[mode]), statistics.median(walls[mode])] for mode in WORKER}
+    return {mode: [statistics.median(loops[mode]), statistics.median(walls[mode])] for mode in modes}
 
 
 def report(title: str, count: int, figures: dict[str, list[float]]) -> None:
@@ -111,6 +130,8 @@ def report(title: str, count: int, figures: dict[str, list[float]]) -> None:
     ratio = figures["extract"][0] / figures["baseline"][0]
     wall_ratio = figures["extract"][1] / figures["baseline"][1]
     print(f"  extract / baseline: {ratio:.2f}× per page, {wall_ratio:.2f}× whole process")
+    if "against" in figures:
+        print(f"  extract / against:  {figures['extract'][0] / figures['against'][0]:.2f}× per page")
 
 
 def main() -> None:
@@ -118,16 +139,18 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=1000, help="generated pages (default 1000)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=7, help="runs of each process (default 7)")
-    parser.add_argument("--repeat", type=int, default=1, help="reads of each fixture page per run")
+    parser.add_argument("--repeat", type=int, default=10, help="timed passes over the fixture pages")
+    parser.add_argument("--against", type=Path, help="another checkout's src folder, timed alongside")
     args = parser.parse_args()
+    against = args.against.resolve() if args.against else None
     if not MAKE_SITE.is_file():
         sys.exit(f"the page generator {MAKE_SITE} is missing (it ships in ../shared/bench)")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         generated = generated_pages(work / "site", args.pages, args.seed)
-        report("generated pages", len(generated), measure(generated, 1, args.runs, work))
+        report("generated pages", len(generated), measure(generated, 1, args.runs, work, against))
         fixtures = fixture_pages()
-        figures = measure(fixtures, args.repeat, args.runs, work)
+        figures = measure(fixtures, args.repeat, args.runs, work, against)
         report("fixture pages", len(fixtures) * args.repeat, figures)
 
 

@@ -121,9 +121,8 @@ def find_contacts(text: str, *, image_alts: dict[str, str] | None = None) -> lis
     domain-like alt text that was not used as a placeholder. With no e-mail address at all, a phone
     number or postal address still makes one contact.
     """
-    lines, markers = _prepare(text, image_alts or {})
+    lines, patterns = _prepare(text, image_alts or {})
     spare_domains = _spare_domains(text, image_alts or {})
-    patterns = [_OBFUSCATED, *markers] if _MAY_OBFUSCATE.search("\n".join(lines)) else markers
     scan = _Scan()
     for index, line in enumerate(lines):
         scan.addresses.extend(_addresses(line, index, spare_domains, patterns))
@@ -138,7 +137,8 @@ def find_contacts(text: str, *, image_alts: dict[str, str] | None = None) -> lis
 
 def _prepare(text: str, image_alts: dict[str, str]) -> tuple[list[str], list[re.Pattern[str]]]:
     """The text's lines with the replace-with-@ instructions taken out, and the obfuscated-address
-    patterns the instructions announce ('*' for '@' when the page says "replace * with @")."""
+    patterns to read them with: `_OBFUSCATED` (unless no marker is printed) and those the instructions
+    announce ('*' for '@' when the page says "replace * with @")."""
     for placeholder, alt in image_alts.items():
         text = text.replace(placeholder, alt)
     text = clean_text(text.replace("＠", _FULL_WIDTH_AT))
@@ -152,18 +152,21 @@ def _prepare(text: str, image_alts: dict[str, str]) -> tuple[list[str], list[re.
         )
         for symbol in sorted(symbols)
     ]
-    return _join_split_addresses([line.strip() for line in text.split("\n")], markers), markers
+    patterns = [_OBFUSCATED, *markers] if _MAY_OBFUSCATE.search(text) else markers
+    return _join_split_addresses([line.strip() for line in text.split("\n")], patterns), patterns
 
 
-def _join_split_addresses(lines: list[str], markers: list[re.Pattern[str]]) -> list[str]:
+def _join_split_addresses(lines: list[str], patterns: list[re.Pattern[str]]) -> list[str]:
     """Join a line ending in a local part and its marker to the domain that starts the next line."""
+    if not patterns:
+        return lines  # no marker anywhere: no address is split
     domain_first = re.compile(rf"^(?:{_DOMAIN})")
     joined = list(lines)
     for index, line in enumerate(joined):
         following = next((i for i in range(index + 1, min(index + 3, len(joined))) if joined[i]), None)
         if following is None or not domain_first.match(joined[following]):
             continue
-        tail = [m for pattern in (_OBFUSCATED, *markers) for m in pattern.finditer(line)]
+        tail = [m for pattern in patterns for m in pattern.finditer(line)]
         if tail and tail[-1].end() == len(line) and tail[-1]["domain"] is None:
             joined[index] = f"{line} {joined[following]}"
             joined[following] = ""
@@ -214,9 +217,10 @@ def _phone(line: str) -> str | None:
 def _postal_address(line: str) -> str | None:
     if match := _ADDRESS_LABEL.match(line):
         return _DETAIL_TAIL.sub("", match["value"]).strip() or None
-    if match := _POSTAL_MARK.search(line):
+    if "〒" in line and (match := _POSTAL_MARK.search(line)):
         return _DETAIL_TAIL.sub("", match.group(0)).strip()
-    if _ENGLISH_POSTAL.search(line) and not _PHONE.search(line) and "@" not in line:
+    # A postal code is written with a hyphen (123-4567): most lines need no search.
+    if "-" in line and _ENGLISH_POSTAL.search(line) and not _PHONE.search(line) and "@" not in line:
         return line
     return None
 

@@ -190,6 +190,11 @@ def _tags(scope: Tag, names: frozenset[str] | None = None) -> list[Tag]:
     return tags if names is None else [tag for tag in tags if tag.name in names]
 
 
+def anchors_in(scope: Tag) -> list[Tag]:
+    """The <a> elements below scope, in document order: find_all("a"), from the page's one listing."""
+    return _tags(scope, _ANCHOR)
+
+
 def _walk(scope: Tag) -> list[Tag]:
     return [node for node in scope.descendants if isinstance(node, Tag)]
 

@@ -16,6 +16,7 @@ from ingest.extract.soup import (
     Draft,
     Page,
     SiteResult,
+    anchors_in,
     contacts_in,
     key_values,
     page_links,
@@ -59,9 +60,12 @@ def _document_titles(scope: Tag) -> list[str]:
     """The texts of the links to documents ("公募要領［令和8年4月15日修正］", "Call Guidelines (updated May 8,
     2026)"), longest first: a line that is one of them (with its revision note) is not a call."""
     titles = set()
-    for anchor in scope.find_all("a", href=True):
+    for anchor in anchors_in(scope):
+        href = anchor.get("href")
+        if href is None:
+            continue
         text = visible_text(anchor).replace("\n", " ").strip()
-        if text and (_DOCUMENT_HREF.search(str(anchor["href"]).strip()) or GUIDELINE_LINK.search(text)):
+        if text and (_DOCUMENT_HREF.search(str(href).strip()) or GUIDELINE_LINK.search(text)):
             titles.add(text)
     return sorted(titles, key=len, reverse=True)
 
