@@ -155,18 +155,22 @@ def _text_attribute(tag: Tag, name: str) -> str:
 # unused-date scan all read the main content. Each entry keeps its element, so that its id is not reused.
 _TEXTS: ContextVar[dict[int, tuple[Tag, str]] | None] = ContextVar("texts", default=None)
 _DESCENDANTS: ContextVar[dict[int, tuple[Tag, list[Tag]]] | None] = ContextVar("descendants", default=None)
+# Where each element's text pieces are among those of the element laid out around it (see visible_text).
+_Span = tuple[Tag, list[str], int, int]
+_SPANS: ContextVar[dict[int, _Span] | None] = ContextVar("spans", default=None)
 
 
 @contextmanager
 def reading_page() -> Iterator[None]:
     """Remember each element's visible text and elements until the block ends (the tree must not change
     in it)."""
-    texts, descendants = _TEXTS.set({}), _DESCENDANTS.set({})
+    texts, descendants, spans = _TEXTS.set({}), _DESCENDANTS.set({}), _SPANS.set({})
     try:
         yield
     finally:
         _TEXTS.reset(texts)
         _DESCENDANTS.reset(descendants)
+        _SPANS.reset(spans)
 
 
 # Element names looked for, as sets: walking the tree once and testing names is several times cheaper
@@ -215,7 +219,17 @@ def visible_text(node: Tag | Iterable[Tag]) -> str:
     known = texts.get(id(node))
     if known is not None and known[0] is node:
         return known[1]
-    text = _visible_text(node)
+    spans = _SPANS.get()
+    span = spans.get(id(node)) if spans is not None else None
+    if span is not None and span[0] is node:
+        # Laid out already, as part of an element around it: the same pieces, without walking again.
+        _, parts, start, end = span
+        text = clean_text("".join(parts[start:end]) + "\n")
+    else:
+        parts = []
+        _collect_text(node, parts, spans)
+        parts.append("\n")
+        text = clean_text("".join(parts))
     texts[id(node)] = (node, text)  # the node is kept with its text, so its id is not reused meanwhile
     return text
 
@@ -228,7 +242,9 @@ def _visible_text(node: Tag | Iterable[Tag]) -> str:
     return clean_text("".join(parts))
 
 
-def _collect_text(node: Tag, parts: list[str]) -> None:
+def _collect_text(node: Tag, parts: list[str], spans: dict[int, _Span] | None = None) -> None:
+    """Append the text pieces of node's children to parts; with `spans`, note where each element's
+    own pieces are (its visible text is those pieces alone)."""
     for child in node.children:
         if isinstance(child, _SKIPPED_STRINGS):
             continue
@@ -243,10 +259,17 @@ def _collect_text(node: Tag, parts: list[str]) -> None:
             parts.append("\n")
         elif child.name in _BLOCK_TAGS:
             parts.append("\n")
-            _collect_text(child, parts)
+            _collect_child(child, parts, spans)
             parts.append("\n")
         else:
-            _collect_text(child, parts)
+            _collect_child(child, parts, spans)
+
+
+def _collect_child(child: Tag, parts: list[str], spans: dict[int, _Span] | None) -> None:
+    start = len(parts)
+    _collect_text(child, parts, spans)
+    if spans is not None:
+        spans[id(child)] = (child, parts, start, len(parts))
 
 
 def text_without(node: Tag, selectors: str) -> str:
