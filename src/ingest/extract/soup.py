@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
@@ -116,7 +117,8 @@ def main_content(soup: BeautifulSoup) -> Tag:
 def _main_element(soup: BeautifulSoup) -> Tag | None:
     """The first element matching the most specific of the main-content candidates."""
     best, best_rank = None, len(_MAIN_IDS) + len(_MAIN_TAGS) + 1
-    for tag in _tags(soup):
+    # Walked lazily: a <main> near the top ends the walk.
+    for tag in (node for node in soup.descendants if isinstance(node, Tag)):
         rank = min(
             _MAIN_TAGS.get(tag.name, best_rank),
             _MAIN_ROLE_RANK if tag.get("role") == "main" else best_rank,
@@ -249,7 +251,7 @@ def _collect_text(node: Tag, parts: list[str], spans: dict[int, _Span] | None = 
         if isinstance(child, _SKIPPED_STRINGS):
             continue
         if isinstance(child, NavigableString):
-            parts.append(_SPACES.sub(" ", child))
+            parts.append(_collapse_spaces(str(child)) if len(child) <= 80 else _SPACES.sub(" ", child))
             continue
         if not isinstance(child, Tag) or child.name in _SKIPPED_TAGS:
             continue
@@ -263,6 +265,11 @@ def _collect_text(node: Tag, parts: list[str], spans: dict[int, _Span] | None = 
             parts.append("\n")
         else:
             _collect_child(child, parts, spans)
+
+
+@lru_cache(maxsize=4096)  # the whitespace between elements and a site's labels recur on every page
+def _collapse_spaces(text: str) -> str:
+    return _SPACES.sub(" ", text)
 
 
 def _collect_child(child: Tag, parts: list[str], spans: dict[int, _Span] | None) -> None:

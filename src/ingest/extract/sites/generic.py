@@ -30,6 +30,11 @@ _CALL_CUE = re.compile(
     r"letters? of intent|schedule|締め?切|期限|募集|公募|応募|受付|期間",
     re.IGNORECASE,
 )
+# A part of each English cue, for lines in ASCII (where re.IGNORECASE is plain lower case): most lines
+# name none and need no search.
+_CALL_CUE_WORDS = (
+    "deadline", "due", "clos", "opens", "call ", "application", "submission", "proposal", "letter", "schedule"
+)  # fmt: skip
 _OPENING_CUE = re.compile(r"\bopens?\b|\bstart|受付開始|募集開始|公募開始", re.IGNORECASE)
 _CLOSING_CUE = re.compile(r"deadline|due\b|clos|締め?切|期限", re.IGNORECASE)
 _LABELLED = re.compile(r"^(?P<label>[^:：]{2,80}?)\s*[:：]\s*(?P<value>.*\d.*)$")
@@ -84,6 +89,8 @@ def _calls(text: str, year: int | None, documents: list[str] | None = None) -> l
     calls: list[CallPeriod] = []
     opening: str | None = None
     for line in text.split("\n"):
+        if line.isascii() and not any(word in line.lower() for word in _CALL_CUE_WORDS):
+            continue
         if not _CALL_CUE.search(line) or not find_moments(line, year=year):
             continue
         if documents and _is_document_link(line, documents, year):
