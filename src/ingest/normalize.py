@@ -97,8 +97,12 @@ def canonical_text(text: str) -> str:
     if _ANY_QUOTE.search(text):  # most text has none: translating looks each character up
         text = text.translate(_QUOTES)
     text = _TILDES.sub("~", _DASHES.sub("-", text))
-    text = re.sub(r"\s*-\s*(?=\d)|(?<=\d)\s*-\s*", "-", text)  # "10 - 12" and "10-12" are the same range
-    return re.sub(r"\s+", " ", text).strip()
+    text = _RANGE_DASH.sub("-", text)  # "10 - 12" and "10-12" are the same range
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+_RANGE_DASH = re.compile(r"\s*-\s*(?=\d)|(?<=\d)\s*-\s*")
+_WHITESPACE = re.compile(r"\s+")
 
 
 def canonical(value: Any) -> Any:

@@ -89,7 +89,7 @@ def _calls(text: str, year: int | None, documents: list[str] | None = None) -> l
     calls: list[CallPeriod] = []
     opening: str | None = None
     for line in text.split("\n"):
-        if line.isascii() and not any(word in line.lower() for word in _CALL_CUE_WORDS):
+        if _names_no_cue_word(line):
             continue
         if not _CALL_CUE.search(line) or not find_moments(line, year=year):
             continue
@@ -118,6 +118,13 @@ def _calls(text: str, year: int | None, documents: list[str] | None = None) -> l
             )
         )
     return calls
+
+
+def _names_no_cue_word(line: str) -> bool:
+    if not line.isascii():
+        return False
+    lowered = line.lower()
+    return not any(word in lowered for word in _CALL_CUE_WORDS)
 
 
 def _context_year(title: str) -> int | None:
