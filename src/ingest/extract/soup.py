@@ -119,11 +119,13 @@ def _main_element(soup: BeautifulSoup) -> Tag | None:
     best, best_rank = None, len(_MAIN_IDS) + len(_MAIN_TAGS) + 1
     # Walked lazily: a <main> near the top ends the walk.
     for tag in (node for node in soup.descendants if isinstance(node, Tag)):
-        rank = min(
-            _MAIN_TAGS.get(tag.name, best_rank),
-            _MAIN_ROLE_RANK if tag.get("role") == "main" else best_rank,
-            _MAIN_IDS.get(_text_attribute(tag, "id"), best_rank),
-        )
+        rank = _MAIN_TAGS.get(tag.name, best_rank)
+        if tag.attrs:  # most elements have no attribute: only their name can rank them
+            rank = min(
+                rank,
+                _MAIN_ROLE_RANK if tag.get("role") == "main" else best_rank,
+                _MAIN_IDS.get(_text_attribute(tag, "id"), best_rank),
+            )
         if rank < best_rank:
             best, best_rank = tag, rank
             if rank == 0:
