@@ -11,14 +11,20 @@ import hashlib
 import json
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 import orjson
 
 _INVISIBLE_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
-_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE_CHARS), None)
-_HSPACE = re.compile(r"[^\S\n]+")
-_QUOTES = str.maketrans({c: "'" for c in "‘’‚‛′`´"} | {c: '"' for c in "“”„‟″«»"})
+# Removed with a pattern, not str.translate: a table lookup per character was half of cleaning a page.
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
+# A run of spaces to fold into one space: two or more, or one that is not a plain space (a lone space
+# stays as it is, and a page has a hundred of them).
+_HSPACE = re.compile(r"[^\S\n]{2,}|[^\S\n ]")
+_SINGLE_QUOTES, _DOUBLE_QUOTES = "‘’‚‛′`´", "“”„‟″«»"
+_QUOTES = str.maketrans({c: "'" for c in _SINGLE_QUOTES} | {c: '"' for c in _DOUBLE_QUOTES})
+_ANY_QUOTE = re.compile(f"[{_SINGLE_QUOTES}{_DOUBLE_QUOTES}]")
 # Hyphen, non-breaking hyphen, figure dash, en and em dash, minus, small/full-width forms, katakana long
 # vowel misused as a dash is NOT folded: it is a letter in Japanese words.
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
@@ -31,18 +37,19 @@ _NOT_CLEAN = re.compile(rf"[^\S\n ]|[{_INVISIBLE_CHARS}]")
 def _is_clean(text: str) -> bool:
     """True when clean_text would return `text` unchanged. Stored records hold clean text and loading
     them meets ~20 strings a record: this check is several times cheaper than cleaning."""
-    if text.isascii():  # ASCII is NFKC; printable ASCII has no whitespace but the space
-        if not (text.isprintable() or text.replace("\n", "").isprintable()):
-            return False
-    elif not unicodedata.is_normalized("NFKC", text) or _NOT_CLEAN.search(text) or _CONTROLS.search(text):
-        return False
-    return not (
+    if (  # the layout tests first: they are the cheapest, and what a page's raw text fails
         "  " in text
         or " \n" in text
         or "\n " in text
         or "\n\n" in text
         or text.startswith((" ", "\n"))
         or text.endswith((" ", "\n"))
+    ):
+        return False
+    if text.isascii():  # ASCII is NFKC; printable ASCII has no whitespace but the space
+        return text.isprintable() or text.replace("\n", "").isprintable()
+    return not (
+        not unicodedata.is_normalized("NFKC", text) or _NOT_CLEAN.search(text) or _CONTROLS.search(text)
     )
 
 
@@ -62,18 +69,40 @@ def clean_text(text: str) -> str:
     lines dropped."""
     if _is_clean(text):
         return text  # the same result, without rebuilding the string
-    text = strip_controls(unicodedata.normalize("NFKC", text)).translate(_INVISIBLE)
+    return _clean_short(text) if len(text) <= _SHORT else _clean(text)
+
+
+# A page's labels, cells and headings ("Call period", "Contact") recur on every page of a site and are
+# cleaned for its text blocks and again for the records: short strings are cleaned once.
+_SHORT = 200
+
+
+def _clean(text: str) -> str:
+    if text.isascii():  # ASCII is NFKC and holds no invisible character
+        text = strip_controls(text)
+    else:
+        text = _INVISIBLE.sub("", strip_controls(unicodedata.normalize("NFKC", text)))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = (_HSPACE.sub(" ", line).strip() for line in text.split("\n"))
+    # One substitution over the text: a run of spaces never crosses a line break.
+    lines = (line.strip() for line in _HSPACE.sub(" ", text).split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+_clean_short = lru_cache(maxsize=8192)(_clean)
 
 
 def canonical_text(text: str) -> str:
     """The form two strings are compared in: cosmetic differences removed."""
-    text = clean_text(text).translate(_QUOTES)
+    text = clean_text(text)
+    if _ANY_QUOTE.search(text):  # most text has none: translating looks each character up
+        text = text.translate(_QUOTES)
     text = _TILDES.sub("~", _DASHES.sub("-", text))
-    text = re.sub(r"\s*-\s*(?=\d)|(?<=\d)\s*-\s*", "-", text)  # "10 - 12" and "10-12" are the same range
-    return re.sub(r"\s+", " ", text).strip()
+    text = _RANGE_DASH.sub("-", text)  # "10 - 12" and "10-12" are the same range
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+_RANGE_DASH = re.compile(r"\s*-\s*(?=\d)|(?<=\d)\s*-\s*")
+_WHITESPACE = re.compile(r"\s+")
 
 
 def canonical(value: Any) -> Any:

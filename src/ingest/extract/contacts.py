@@ -33,6 +33,9 @@ _AT_MARKER = (
 _OBFUSCATED = re.compile(
     rf"(?<![A-Za-z0-9._%+-])(?P<local>{_LOCAL})(?:{_AT_MARKER})(?:[,;]\s*)?(?P<domain>{_DOMAIN})?"
 )
+# What an obfuscated address cannot do without (a part of each marker above), searched once in the whole
+# text: most pages obfuscate nothing, and the address pattern itself is tried at every word of every line.
+_MAY_OBFUSCATE = re.compile(rf"[{_QUOTES}\[(<{{]\s*(?:AT|at|At)|\sAT|アットマーク|\ue000")
 _PLAIN = re.compile(rf"(?<![A-Za-z0-9._%+-])(?P<local>{_LOCAL})@(?P<domain>{_DOMAIN})")
 # The instructions printed next to an obfuscated address; removed first so that their "AT" and "@" are
 # never read as an address ("(Replace “AT” with “@”)", "※"AT"の部分を@に変えてください。").
@@ -50,6 +53,8 @@ _MARKER_INSTRUCTION = re.compile(
     rf"[{_QUOTES}」]?\s*に[^。\n)）]*。?[)）]?",
     re.IGNORECASE,
 )
+# Both instructions say "replace" or "を": without either, neither pattern is tried.
+_MAY_INSTRUCT = re.compile("replace|を", re.IGNORECASE)
 _FULL_WIDTH_AT = "\ue000"
 # A mail label glued to its value by the page layout: "MAILinvitation@jsps.go.jp".
 _GLUED_MAIL_LABEL = re.compile(r"^(?:E-?MAIL|MAIL)(?=[a-z0-9])")
@@ -61,6 +66,7 @@ _PHONE = re.compile(
     r"(?:\bTEL|\bTel|\bPhone|\bphone|\bTelephone|電話(?:番号)?)\s*[.:：]?\s*"
     r"(?P<number>\+?\d[\d\- ()]{5,}\d(?:\s*[,、]\s*\d{3,5}\b)*)"
 )
+_PHONE_WORDS = ("TEL", "Tel", "Phone", "phone", "電話")  # a part of each of _PHONE's labels
 _ADDRESS_LABEL = re.compile(r"^(?:Address|住所|所在地)\s*[:：]\s*(?P<value>.+)$", re.IGNORECASE)
 _POSTAL_MARK = re.compile(r"〒\s*\d{3}-?\d{4}.*$")
 _ENGLISH_POSTAL = re.compile(r"\b\d{3}-\d{4}\b.*(?:Japan|JAPAN|Tokyo)|(?:Tokyo|-ku\b).*\b\d{3}-\d{4}\b")
@@ -115,11 +121,11 @@ def find_contacts(text: str, *, image_alts: dict[str, str] | None = None) -> lis
     domain-like alt text that was not used as a placeholder. With no e-mail address at all, a phone
     number or postal address still makes one contact.
     """
-    lines, markers = _prepare(text, image_alts or {})
+    lines, patterns = _prepare(text, image_alts or {})
     spare_domains = _spare_domains(text, image_alts or {})
     scan = _Scan()
     for index, line in enumerate(lines):
-        scan.addresses.extend(_addresses(line, index, spare_domains, markers))
+        scan.addresses.extend(_addresses(line, index, spare_domains, patterns))
         if number := _phone(line):
             scan.phones.append(_Detail(index, number))
         if address := _postal_address(line):
@@ -131,30 +137,36 @@ def find_contacts(text: str, *, image_alts: dict[str, str] | None = None) -> lis
 
 def _prepare(text: str, image_alts: dict[str, str]) -> tuple[list[str], list[re.Pattern[str]]]:
     """The text's lines with the replace-with-@ instructions taken out, and the obfuscated-address
-    patterns the instructions announce ('*' for '@' when the page says "replace * with @")."""
+    patterns to read them with: `_OBFUSCATED` (unless no marker is printed) and those the instructions
+    announce ('*' for '@' when the page says "replace * with @")."""
     for placeholder, alt in image_alts.items():
         text = text.replace(placeholder, alt)
     text = clean_text(text.replace("＠", _FULL_WIDTH_AT))
-    symbols = {match["en"] or match["ja"] for match in _MARKER_INSTRUCTION.finditer(text)}
-    text = _MARKER_INSTRUCTION.sub(" ", _INSTRUCTION.sub(" ", text))
+    symbols: set[str] = set()
+    if _MAY_INSTRUCT.search(text):
+        symbols = {match["en"] or match["ja"] for match in _MARKER_INSTRUCTION.finditer(text)}
+        text = _MARKER_INSTRUCTION.sub(" ", _INSTRUCTION.sub(" ", text))
     markers = [
         re.compile(
             rf"(?<![A-Za-z0-9._%+-])(?P<local>{_LOCAL})[ \t]*{re.escape(symbol)}[ \t]*(?P<domain>{_DOMAIN})?"
         )
         for symbol in sorted(symbols)
     ]
-    return _join_split_addresses([line.strip() for line in text.split("\n")], markers), markers
+    patterns = [_OBFUSCATED, *markers] if _MAY_OBFUSCATE.search(text) else markers
+    return _join_split_addresses([line.strip() for line in text.split("\n")], patterns), patterns
 
 
-def _join_split_addresses(lines: list[str], markers: list[re.Pattern[str]]) -> list[str]:
+def _join_split_addresses(lines: list[str], patterns: list[re.Pattern[str]]) -> list[str]:
     """Join a line ending in a local part and its marker to the domain that starts the next line."""
+    if not patterns:
+        return lines  # no marker anywhere: no address is split
     domain_first = re.compile(rf"^(?:{_DOMAIN})")
     joined = list(lines)
     for index, line in enumerate(joined):
         following = next((i for i in range(index + 1, min(index + 3, len(joined))) if joined[i]), None)
         if following is None or not domain_first.match(joined[following]):
             continue
-        tail = [m for pattern in (_OBFUSCATED, *markers) for m in pattern.finditer(line)]
+        tail = [m for pattern in patterns for m in pattern.finditer(line)]
         if tail and tail[-1].end() == len(line) and tail[-1]["domain"] is None:
             joined[index] = f"{line} {joined[following]}"
             joined[following] = ""
@@ -169,10 +181,12 @@ def _spare_domains(text: str, image_alts: dict[str, str]) -> list[str]:
 
 
 def _addresses(
-    line: str, index: int, spare_domains: list[str], markers: Sequence[re.Pattern[str]] = ()
+    line: str, index: int, spare_domains: list[str], patterns: Sequence[re.Pattern[str]] = (_OBFUSCATED,)
 ) -> list[_Found]:
+    """The addresses on one line: obfuscated ones (`patterns`: `_OBFUSCATED` and the page's own
+    stand-ins), then plain ones."""
     found: list[tuple[int, int, _Found]] = []
-    for pattern in (_OBFUSCATED, *markers):
+    for pattern in patterns:
         for match in pattern.finditer(line):
             if any(start <= match.start() < end for start, end, _ in found):
                 continue
@@ -181,7 +195,7 @@ def _addresses(
                 continue  # "name AT" with no domain anywhere: nothing to rebuild it from
             local = _GLUED_MAIL_LABEL.sub("", match["local"])
             found.append((match.start(), match.end(), _Found(f"{local}@{domain}", index, rebuilt=True)))
-    for match in _PLAIN.finditer(line):
+    for match in _PLAIN.finditer(line) if "@" in line else ():
         if any(start <= match.start() < end for start, end, _ in found):
             continue
         local = _GLUED_MAIL_LABEL.sub("", match["local"])
@@ -194,6 +208,8 @@ def _addresses(
 
 
 def _phone(line: str) -> str | None:
+    if not any(word in line for word in _PHONE_WORDS):
+        return None  # most lines: the pattern needs one of its labels
     match = _PHONE.search(line)
     return match["number"].strip() if match else None
 
@@ -201,9 +217,10 @@ def _phone(line: str) -> str | None:
 def _postal_address(line: str) -> str | None:
     if match := _ADDRESS_LABEL.match(line):
         return _DETAIL_TAIL.sub("", match["value"]).strip() or None
-    if match := _POSTAL_MARK.search(line):
+    if "〒" in line and (match := _POSTAL_MARK.search(line)):
         return _DETAIL_TAIL.sub("", match.group(0)).strip()
-    if _ENGLISH_POSTAL.search(line) and not _PHONE.search(line) and "@" not in line:
+    # A postal code is written with a hyphen (123-4567): most lines need no search.
+    if "-" in line and _ENGLISH_POSTAL.search(line) and not _PHONE.search(line) and "@" not in line:
         return line
     return None
 

@@ -8,9 +8,11 @@ records (stable id, agencies, provenance).
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from enum import Enum
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
@@ -174,8 +176,18 @@ def build_program(draft: Draft, page: Page, provenance: Provenance) -> Program:
         links=unique(draft.links),
         contacts=draft.contacts,
         calls=draft.calls,
-        provenance=[provenance.model_copy(deep=True)],
+        provenance=[_own_copy(provenance)],
     )
     data = program.model_dump(exclude={"id", "provenance"})
     program.provenance[0].fields = sorted(key for key, value in data.items() if value not in (None, "", []))
     return program
+
+
+_IMMUTABLE = (str, int, float, Enum, datetime, date, type(None))  # bool is an int
+
+
+def _own_copy(provenance: Provenance) -> Provenance:
+    """A copy whose mutable values (its lists) are the record's own: a deep copy of the whole model
+    (immutable strings, dates, enums) cost 4% of a page's extraction."""
+    own = {name: copy.deepcopy(value) for name, value in provenance if not isinstance(value, _IMMUTABLE)}
+    return provenance.model_copy(update=own)

@@ -326,18 +326,28 @@ def _fiscal_year_end(match: re.Match[str]) -> _DateToken | None:
     return _DateToken(match.start(), match.end(), fiscal_year + 1, 3, None, "last", (), notes)
 
 
-_DATE_FAMILIES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], _DateToken | None]], ...] = (
-    (_EN_MONTH_FIRST, _named_month_date),
-    (_EN_DAY_FIRST, _named_month_date),
-    (_EN_MONTH_YEAR, _named_month_date),
-    (_EN_DOTTED, _named_month_date),
-    (_NUMERIC_YMD, _numeric_date),
-    (_US_MDY, _numeric_date),
-    (_JA_DATE, _japanese_date),
-    (_JA_FISCAL_YEAR_END, _fiscal_year_end),
-    (_ERA_NUMERIC, _era_numeric_date),
-    (_MONTH_DAY, _month_day),
+# What a family's match cannot do without, tested before the family's own (much slower) regex: most
+# lines a page is scanned for hold no date at all. The hints use the families' flags, so a skipped family
+# could not have matched.
+_ANY_MONTH_NAME = re.compile(_MONTH, re.I)
+_ANY_DIGIT = re.compile(r"\d")
+_SLASH = re.compile("/")
+
+_DATE_FAMILIES: tuple[
+    tuple[re.Pattern[str], Callable[[re.Match[str]], _DateToken | None], re.Pattern[str]], ...
+] = (
+    (_EN_MONTH_FIRST, _named_month_date, _ANY_MONTH_NAME),
+    (_EN_DAY_FIRST, _named_month_date, _ANY_MONTH_NAME),
+    (_EN_MONTH_YEAR, _named_month_date, _ANY_MONTH_NAME),
+    (_EN_DOTTED, _named_month_date, _ANY_MONTH_NAME),
+    (_NUMERIC_YMD, _numeric_date, _ANY_DIGIT),
+    (_US_MDY, _numeric_date, _SLASH),
+    (_JA_DATE, _japanese_date, re.compile("月")),
+    (_JA_FISCAL_YEAR_END, _fiscal_year_end, re.compile("度")),  # "令和元年度末" has no digit
+    (_ERA_NUMERIC, _era_numeric_date, _ANY_DIGIT),
+    (_MONTH_DAY, _month_day, _SLASH),
 )
+_DATE_HINTS = frozenset(hint for _, _, hint in _DATE_FAMILIES)  # each searched once per text
 
 # --------------------------------------------------------------------------------------------------
 # Time families
@@ -535,12 +545,14 @@ def _with_zone(token: _TimeToken, text: str) -> _TimeToken:
     return token
 
 
-_TIME_FAMILIES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], _TimeToken | None]], ...] = (
-    (_CLOCK, _clock_time),
-    (_HOUR_MERIDIEM, _clock_time),
-    (_NOON, _noon_time),
-    (_MIDNIGHT, _midnight_time),
-    (_JA_CLOCK, _clock_time),
+_TIME_FAMILIES: tuple[
+    tuple[re.Pattern[str], Callable[[re.Match[str]], _TimeToken | None], re.Pattern[str]], ...
+] = (  # each with what its match cannot do without, as for the date families
+    (_CLOCK, _clock_time, re.compile(":")),
+    (_HOUR_MERIDIEM, _clock_time, _ANY_DIGIT),
+    (_NOON, _noon_time, re.compile("noon|正午", re.I)),
+    (_MIDNIGHT, _midnight_time, re.compile("midnight", re.I)),
+    (_JA_CLOCK, _clock_time, re.compile("時")),
 )
 
 # What may stand between a date and its time: "at noon", "(by 5 p.m. (JST))", "Noon (12:00, Japan time)
@@ -676,18 +688,32 @@ class _Normalized:
 
 
 def _normalize(raw: str) -> _Normalized:
+    if raw.isascii():  # ASCII is its own NFKC form and holds no kanji numeral: nothing moves
+        return _Normalized(raw, tuple(range(len(raw))))
     pieces: list[str] = []
     origins: list[int] = []
-    for index, char in enumerate(raw):
-        if char.isascii():
-            folded = char  # ASCII is its own NFKC form; skipping clean_text keeps long pages fast
-        elif char.isspace():
-            folded = " "  # clean_text would strip a lone space to nothing and glue the words around it
-        else:
-            folded = clean_text(char)  # full-width forms, ㋿/㍻ era ligatures, invisible characters
-        pieces.append(folded)
-        origins.extend([index] * len(folded))
+    last = 0
+    for run in _NOT_ASCII.finditer(raw):  # ASCII between the runs is kept as it is
+        pieces.append(raw[last : run.start()])
+        origins.extend(range(last, run.start()))
+        for index in range(run.start(), run.end()):
+            folded = _fold(raw[index])
+            pieces.append(folded)
+            origins.extend([index] * len(folded))
+        last = run.end()
+    pieces.append(raw[last:])
+    origins.extend(range(last, len(raw)))
     return _kanji_numerals("".join(pieces), origins)
+
+
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+@cache  # Japanese text repeats its few hundred characters: each is folded once
+def _fold(char: str) -> str:
+    if char.isspace():
+        return " "  # clean_text would strip a lone space to nothing and glue the words around it
+    return clean_text(char)  # full-width forms, ㋿/㍻ era ligatures, invisible characters
 
 
 _KANJI_DIGITS = {
@@ -761,12 +787,20 @@ def _leftmost_longest(tokens: Iterable[_Token], taken: Sequence[_Span] = ()) -> 
 
 
 def _find_dates(text: str) -> list[_DateToken]:
-    found = (build(match) for regex, build in _DATE_FAMILIES for match in regex.finditer(text))
+    hints = {hint: hint.search(text) is not None for hint in _DATE_HINTS}
+    found = (
+        build(match) for regex, build, hint in _DATE_FAMILIES if hints[hint] for match in regex.finditer(text)
+    )
     return _leftmost_longest(token for token in found if token is not None)
 
 
 def _find_times(text: str, dates: Sequence[_DateToken]) -> list[_TimeToken]:
-    found = (build(match) for regex, build in _TIME_FAMILIES for match in regex.finditer(text))
+    found = (
+        build(match)
+        for regex, build, hint in _TIME_FAMILIES
+        if hint.search(text)
+        for match in regex.finditer(text)
+    )
     times = _leftmost_longest(
         (token for token in found if token is not None), [_Span(d.start, d.end) for d in dates]
     )
@@ -988,7 +1022,7 @@ def _read(token: _DateToken, year: int | None, source: _Normalized, links: set[i
     role = None if reading.joins_next or index - 1 in links else _role(token, source.text)
     if role == "start":
         return replace(reading, open_ended=True)
-    return replace(reading, event=role in ("log", "event"))
+    return replace(reading, event=True) if role in ("log", "event") else reading
 
 
 def _read_date(
@@ -1050,6 +1084,8 @@ def _dated_month_days(dates: list[_DateToken], text: str) -> list[_DateToken]:
 def _scan(text: str, year: int | None) -> tuple[_Reading, ...]:
     source = _normalize(text)
     dates = _find_dates(source.text)
+    if not dates:
+        return ()  # times are only read next to a date
     dates = _attach_times(dates, _find_times(source.text, dates), source.text)
     dates = _dated_month_days(dates, source.text)
     links = _range_links(dates, source.text)

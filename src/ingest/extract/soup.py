@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
@@ -93,6 +94,7 @@ _BLOCK_TAGS = frozenset(
 _SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "head"})
 _SKIPPED_STRINGS = (Comment, Declaration, Doctype, ProcessingInstruction, CData)
 _HEADING = re.compile(r"^h([1-6])$")
+_SPACES = re.compile(r"\s+")
 
 
 def main_content(soup: BeautifulSoup) -> Tag:
@@ -107,7 +109,7 @@ def main_content(soup: BeautifulSoup) -> Tag:
     if not any(_is_chrome(tag, with_header) for tag in _tags(scope)):
         return scope
     main = copy.copy(scope)
-    for element in [tag for tag in _tags(main) if _is_chrome(tag, with_header)]:
+    for element in [tag for tag in _walk(main) if _is_chrome(tag, with_header)]:  # not remembered: it changes
         element.decompose()
     return main
 
@@ -115,12 +117,15 @@ def main_content(soup: BeautifulSoup) -> Tag:
 def _main_element(soup: BeautifulSoup) -> Tag | None:
     """The first element matching the most specific of the main-content candidates."""
     best, best_rank = None, len(_MAIN_IDS) + len(_MAIN_TAGS) + 1
-    for tag in _tags(soup):
-        rank = min(
-            _MAIN_TAGS.get(tag.name, best_rank),
-            _MAIN_ROLE_RANK if tag.get("role") == "main" else best_rank,
-            _MAIN_IDS.get(_text_attribute(tag, "id"), best_rank),
-        )
+    # Walked lazily: a <main> near the top ends the walk.
+    for tag in (node for node in soup.descendants if isinstance(node, Tag)):
+        rank = _MAIN_TAGS.get(tag.name, best_rank)
+        if tag.attrs:  # most elements have no attribute: only their name can rank them
+            rank = min(
+                rank,
+                _MAIN_ROLE_RANK if tag.get("role") == "main" else best_rank,
+                _MAIN_IDS.get(_text_attribute(tag, "id"), best_rank),
+            )
         if rank < best_rank:
             best, best_rank = tag, rank
             if rank == 0:
@@ -149,19 +154,27 @@ def _text_attribute(tag: Tag, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-# While one page is extracted (`reading_page`), the text of each element it asks for is laid out once:
-# the extractors, the change-log reader and the unused-date scan all read the main content.
+# While one page is extracted (`reading_page`), the text of each element it asks for is laid out once,
+# and the elements below it are listed once: the extractors, the contact and change-log readers and the
+# unused-date scan all read the main content. Each entry keeps its element, so that its id is not reused.
 _TEXTS: ContextVar[dict[int, tuple[Tag, str]] | None] = ContextVar("texts", default=None)
+_DESCENDANTS: ContextVar[dict[int, tuple[Tag, list[Tag]]] | None] = ContextVar("descendants", default=None)
+# Where each element's text pieces are among those of the element laid out around it (see visible_text).
+_Span = tuple[Tag, list[str], int, int]
+_SPANS: ContextVar[dict[int, _Span] | None] = ContextVar("spans", default=None)
 
 
 @contextmanager
 def reading_page() -> Iterator[None]:
-    """Remember each element's visible text until the block ends (the tree must not change in it)."""
-    token = _TEXTS.set({})
+    """Remember each element's visible text and elements until the block ends (the tree must not change
+    in it)."""
+    texts, descendants, spans = _TEXTS.set({}), _DESCENDANTS.set({}), _SPANS.set({})
     try:
         yield
     finally:
-        _TEXTS.reset(token)
+        _TEXTS.reset(texts)
+        _DESCENDANTS.reset(descendants)
+        _SPANS.reset(spans)
 
 
 # Element names looked for, as sets: walking the tree once and testing names is several times cheaper
@@ -172,10 +185,26 @@ _CELLS = frozenset({"th", "td"})
 
 
 def _tags(scope: Tag, names: frozenset[str] | None = None) -> list[Tag]:
-    """The elements below scope (all, or those named in `names`), in document order: find_all(names)."""
-    return [
-        node for node in scope.descendants if isinstance(node, Tag) and (names is None or node.name in names)
-    ]
+    """The elements below scope (all, or those named in `names`), in document order: find_all(names).
+    The list must not be changed (it is remembered while a page is read)."""
+    remembered = _DESCENDANTS.get()
+    if remembered is None:
+        tags = _walk(scope)
+    else:
+        known = remembered.get(id(scope))
+        if known is None or known[0] is not scope:
+            known = remembered[id(scope)] = (scope, _walk(scope))
+        tags = known[1]
+    return tags if names is None else [tag for tag in tags if tag.name in names]
+
+
+def anchors_in(scope: Tag) -> list[Tag]:
+    """The <a> elements below scope, in document order: find_all("a"), from the page's one listing."""
+    return _tags(scope, _ANCHOR)
+
+
+def _walk(scope: Tag) -> list[Tag]:
+    return [node for node in scope.descendants if isinstance(node, Tag)]
 
 
 def _children(scope: Tag, names: frozenset[str]) -> list[Tag]:
@@ -187,12 +216,24 @@ def visible_text(node: Tag | Iterable[Tag]) -> str:
     """Text as a browser lays it out: block elements on lines of their own, inline ones run together,
     an image replaced by its alt text (AMED prints e-mail domains as images)."""
     texts = _TEXTS.get()
+    if isinstance(node, list) and len(node) == 1:
+        node = node[0]  # the same text as the element's own, which is remembered (contacts_in(page.main))
     if texts is None or not isinstance(node, Tag):
         return _visible_text(node)
     known = texts.get(id(node))
     if known is not None and known[0] is node:
         return known[1]
-    text = _visible_text(node)
+    spans = _SPANS.get()
+    span = spans.get(id(node)) if spans is not None else None
+    if span is not None and span[0] is node:
+        # Laid out already, as part of an element around it: the same pieces, without walking again.
+        _, parts, start, end = span
+        text = clean_text("".join(parts[start:end]) + "\n")
+    else:
+        parts = []
+        _collect_text(node, parts, spans)
+        parts.append("\n")
+        text = clean_text("".join(parts))
     texts[id(node)] = (node, text)  # the node is kept with its text, so its id is not reused meanwhile
     return text
 
@@ -205,12 +246,14 @@ def _visible_text(node: Tag | Iterable[Tag]) -> str:
     return clean_text("".join(parts))
 
 
-def _collect_text(node: Tag, parts: list[str]) -> None:
+def _collect_text(node: Tag, parts: list[str], spans: dict[int, _Span] | None = None) -> None:
+    """Append the text pieces of node's children to parts; with `spans`, note where each element's
+    own pieces are (its visible text is those pieces alone)."""
     for child in node.children:
         if isinstance(child, _SKIPPED_STRINGS):
             continue
         if isinstance(child, NavigableString):
-            parts.append(re.sub(r"\s+", " ", str(child)))
+            parts.append(_collapse_spaces(str(child)) if len(child) <= 80 else _SPACES.sub(" ", child))
             continue
         if not isinstance(child, Tag) or child.name in _SKIPPED_TAGS:
             continue
@@ -220,10 +263,22 @@ def _collect_text(node: Tag, parts: list[str]) -> None:
             parts.append("\n")
         elif child.name in _BLOCK_TAGS:
             parts.append("\n")
-            _collect_text(child, parts)
+            _collect_child(child, parts, spans)
             parts.append("\n")
         else:
-            _collect_text(child, parts)
+            _collect_child(child, parts, spans)
+
+
+@lru_cache(maxsize=4096)  # the whitespace between elements and a site's labels recur on every page
+def _collapse_spaces(text: str) -> str:
+    return _SPACES.sub(" ", text)
+
+
+def _collect_child(child: Tag, parts: list[str], spans: dict[int, _Span] | None) -> None:
+    start = len(parts)
+    _collect_text(child, parts, spans)
+    if spans is not None:
+        spans[id(child)] = (child, parts, start, len(parts))
 
 
 def text_without(node: Tag, selectors: str) -> str:

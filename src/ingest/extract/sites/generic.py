@@ -16,6 +16,7 @@ from ingest.extract.soup import (
     Draft,
     Page,
     SiteResult,
+    anchors_in,
     contacts_in,
     key_values,
     page_links,
@@ -29,6 +30,11 @@ _CALL_CUE = re.compile(
     r"letters? of intent|schedule|締め?切|期限|募集|公募|応募|受付|期間",
     re.IGNORECASE,
 )
+# A part of each English cue, for lines in ASCII (where re.IGNORECASE is plain lower case): most lines
+# name none and need no search.
+_CALL_CUE_WORDS = (
+    "deadline", "due", "clos", "opens", "call ", "application", "submission", "proposal", "letter", "schedule"
+)  # fmt: skip
 _OPENING_CUE = re.compile(r"\bopens?\b|\bstart|受付開始|募集開始|公募開始", re.IGNORECASE)
 _CLOSING_CUE = re.compile(r"deadline|due\b|clos|締め?切|期限", re.IGNORECASE)
 _LABELLED = re.compile(r"^(?P<label>[^:：]{2,80}?)\s*[:：]\s*(?P<value>.*\d.*)$")
@@ -59,9 +65,12 @@ def _document_titles(scope: Tag) -> list[str]:
     """The texts of the links to documents ("公募要領［令和8年4月15日修正］", "Call Guidelines (updated May 8,
     2026)"), longest first: a line that is one of them (with its revision note) is not a call."""
     titles = set()
-    for anchor in scope.find_all("a", href=True):
+    for anchor in anchors_in(scope):
+        href = anchor.get("href")
+        if href is None:
+            continue
         text = visible_text(anchor).replace("\n", " ").strip()
-        if text and (_DOCUMENT_HREF.search(str(anchor["href"]).strip()) or GUIDELINE_LINK.search(text)):
+        if text and (_DOCUMENT_HREF.search(str(href).strip()) or GUIDELINE_LINK.search(text)):
             titles.add(text)
     return sorted(titles, key=len, reverse=True)
 
@@ -80,6 +89,8 @@ def _calls(text: str, year: int | None, documents: list[str] | None = None) -> l
     calls: list[CallPeriod] = []
     opening: str | None = None
     for line in text.split("\n"):
+        if _names_no_cue_word(line):
+            continue
         if not _CALL_CUE.search(line) or not find_moments(line, year=year):
             continue
         if documents and _is_document_link(line, documents, year):
@@ -107,6 +118,13 @@ def _calls(text: str, year: int | None, documents: list[str] | None = None) -> l
             )
         )
     return calls
+
+
+def _names_no_cue_word(line: str) -> bool:
+    if not line.isascii():
+        return False
+    lowered = line.lower()
+    return not any(word in lowered for word in _CALL_CUE_WORDS)
 
 
 def _context_year(title: str) -> int | None:
