@@ -19,7 +19,7 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,19 +34,37 @@ from urllib.robotparser import RobotFileParser
 import requests
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from requests.adapters import HTTPAdapter
-from requests.structures import CaseInsensitiveDict
-from urllib3.connectionpool import ConnectionPool
-from urllib3.exceptions import ConnectTimeoutError as Urllib3ConnectTimeout
-from urllib3.exceptions import HTTPError as Urllib3HTTPError
+from requests.auth import _basic_auth_str
+from requests.cookies import RequestsCookieJar, extract_cookies_to_jar, get_cookie_header
+from requests.models import PreparedRequest
+from requests.utils import (
+    DEFAULT_CA_BUNDLE_PATH,
+    check_header_validity,
+    get_auth_from_url,
+    prepend_scheme_if_needed,
+    select_proxy,
+    urldefragauth,
+)
+from urllib3 import Timeout
+from urllib3.connectionpool import ConnectionPool, HTTPConnectionPool
 from urllib3.exceptions import (
+    ClosedPoolError,
+    DecodeError,
     InvalidHeader,
+    LocationValueError,
     MaxRetryError,
     NameResolutionError,
     NewConnectionError,
+    ProtocolError,
+    ProxyError,
     ReadTimeoutError,
+    ResponseError,
 )
+from urllib3.exceptions import ConnectTimeoutError as Urllib3ConnectTimeout
+from urllib3.exceptions import HTTPError as Urllib3HTTPError
 from urllib3.exceptions import SSLError as Urllib3SSLError
 from urllib3.response import BaseHTTPResponse
+from urllib3.util import parse_url
 from urllib3.util.retry import Retry
 
 from ingest import __version__
@@ -160,7 +178,7 @@ class Fetcher:
     def __init__(self, settings: FetchSettings) -> None:
         self._settings = settings
         self._rewriter = _HostRewriter(settings.rewrite_hosts)
-        self._session = _make_session(settings)
+        self._session = _Session(settings)
         self._hosts: dict[str, _HostState] = {}
         self._hosts_lock = threading.Lock()
         # A host that could not be resolved or reached once in this run is not retried page after
@@ -293,16 +311,15 @@ class Fetcher:
         max_bytes = max_bytes or self._settings.max_bytes
         try:
             wire = self._rewriter.to_wire(url)
-            response = self._session.get(
+            response, elapsed = self._session.get(
                 wire,
-                **self._session.environment(wire),
-                headers=headers,
-                stream=True,
-                allow_redirects=False,
-                timeout=(self._settings.connect_timeout, self._settings.read_timeout),
+                headers,
+                Timeout(connect=self._settings.connect_timeout, read=self._settings.read_timeout),
             )
-            with response:
-                return _read_reply(url, response, accept, max_bytes, self._settings.page_timeout)
+            try:
+                return _read_reply(url, response, elapsed, accept, max_bytes, self._settings.page_timeout)
+            finally:
+                _close(response)
         except requests.RequestException as error:
             raise _connection_error(url, error, self._settings) from error
 
@@ -378,7 +395,7 @@ class _Reply:
     """One HTTP answer: a redirect (location set), a 304, or a 2xx with its body."""
 
     status: int
-    headers: CaseInsensitiveDict[str]
+    headers: Mapping[str, str]
     location: str | None = None
     content: bytes | None = None
 
@@ -473,36 +490,148 @@ class _HostRewriter:
         return urlunsplit((urlsplit(current).scheme, original, parts.path, parts.query, parts.fragment))
 
 
-class _Session(requests.Session):
-    """A session that reads what requests takes from the environment (proxy variables, a CA bundle
-    variable, ~/.netrc) once per host and run, not on every request: requests walks os.environ
-    twice a request for the proxies, a sixth of the CPU of a 304. The same values, looked up the same
-    way; `trust_env` is off so that requests does not look them up again."""
+@dataclass
+class _Route:
+    """What the environment says about one scheme://host:port: read once per host and run."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.trust_env = False
-        self._environment: dict[tuple[str, str], dict[str, Any]] = {}
+    proxy: str | None  # the proxy URL requests would select, None for a direct connection
+    verify: str | bool  # a CA bundle path from the environment, or True for requests' default bundle
+    auth: str | None  # the Authorization header for ~/.netrc credentials
 
-    def get_redirect_target(self, resp: requests.Response) -> str | None:
-        """requests decodes a Location header as UTF-8 and raises on anything else (a Shift_JIS
-        path), which stopped the whole run; read it as `_location` does."""
-        location = resp.headers.get("Location") if resp.is_redirect else None
-        return _location(location) if location else None
 
-    def environment(self, url: str) -> dict[str, Any]:
-        """The proxies, verify and auth arguments requests would have derived for `url`."""
+class _Session:
+    """urllib3 connection pools doing for each request what requests' `Session.get(url, stream=True,
+    allow_redirects=False)` did, without its per-request machinery (merging settings, hooks, the
+    redirect look-ahead, the Response model: a third of the fetching thread's CPU). The same pools
+    and proxy managers (requests' HTTPAdapter holds them), the same retry policy, headers, URL
+    preparation, cookies and exceptions; what requests takes from the environment (proxy variables,
+    a CA bundle variable, ~/.netrc) is read once per host and run, not on every request."""
+
+    def __init__(self, settings: FetchSettings) -> None:
+        self._adapter = HTTPAdapter(
+            max_retries=_make_retry(settings), pool_maxsize=max(10, settings.max_workers, settings.per_host)
+        )
+        headers = requests.utils.default_headers()
+        headers["User-Agent"] = settings.user_agent
+        self._headers: dict[str, str] = dict(headers)  # requests' order: User-Agent, Accept-Encoding, ...
+        self._cookies = RequestsCookieJar()  # a session's cookies, sent back as requests did
+        self._routes: dict[tuple[str, str], _Route] = {}
+
+    def get_adapter(self, url: str) -> HTTPAdapter:
+        """The adapter holding the pools and the retry policy (`.max_retries`), as requests names it."""
+        return self._adapter
+
+    def close(self) -> None:
+        self._adapter.close()
+
+    def get(self, url: str, headers: dict[str, str], timeout: Timeout) -> tuple[BaseHTTPResponse, float]:
+        """One GET of `url` (not followed if it redirects), its body unread; and the seconds until its
+        headers arrived. Raises requests' exceptions, as requests did."""
+        route = self._route(url)
+        prepared = PreparedRequest()
+        prepared.prepare_url(url, None)  # requests' own normalization and quoting, and its InvalidURL
+        prepared_url = cast(str, prepared.url)
+        merged = {**self._headers, **headers}
+        for header in merged.items():
+            check_header_validity(header)
+        sent = cast(PreparedRequest, _Sent(prepared_url, merged))  # all that requests' cookie helpers read
+        if self._cookies and (cookie := get_cookie_header(self._cookies, sent)):
+            merged["Cookie"] = cookie
+        if route.auth is not None:
+            merged["Authorization"] = route.auth
+        elif any(credentials := get_auth_from_url(prepared_url)):
+            merged["Authorization"] = _basic_auth_str(*credentials)
+        pool = self._pool(prepared_url, route)
+        target = prepared.path_url
+        if (
+            route.proxy
+            and urlsplit(prepared_url).scheme != "https"
+            and not route.proxy.lower().startswith("socks")
+        ):
+            target = urldefragauth(prepared_url)
+        start = time.perf_counter()
+        try:
+            response = pool.urlopen(
+                "GET",
+                target,
+                body=None,
+                headers=merged,
+                redirect=False,
+                assert_same_host=False,
+                preload_content=False,
+                decode_content=False,
+                retries=self._adapter.max_retries,
+                timeout=timeout,
+                chunked=False,
+            )
+        except (ProtocolError, OSError) as error:
+            raise requests.exceptions.ConnectionError(error) from error
+        except MaxRetryError as error:
+            raise _retry_error(error) from error
+        except ClosedPoolError as error:
+            raise requests.exceptions.ConnectionError(error) from error
+        except ProxyError as error:
+            raise requests.exceptions.ProxyError(error) from error
+        except Urllib3SSLError as error:
+            raise requests.exceptions.SSLError(error) from error
+        except ReadTimeoutError as error:
+            raise requests.exceptions.ReadTimeout(error) from error
+        except InvalidHeader as error:
+            raise requests.exceptions.InvalidHeader(error) from error
+        elapsed = time.perf_counter() - start
+        if "Set-Cookie" in response.headers or "Set-Cookie2" in response.headers:
+            extract_cookies_to_jar(self._cookies, sent, response)
+        if _is_redirect(response):
+            _drain(response)  # requests read a redirect's body (for its look-ahead), freeing the connection
+        return response, elapsed
+
+    def _route(self, url: str) -> _Route:
         parts = urlsplit(url)
         key = (parts.scheme, parts.netloc)
-        if (known := self._environment.get(key)) is None:
+        if (known := self._routes.get(key)) is None:
             bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-            known = {
-                "proxies": requests.utils.get_environ_proxies(url, no_proxy=None),
-                "verify": bundle or True,
-                "auth": requests.utils.get_netrc_auth(url),
-            }
-            self._environment[key] = known
+            netrc = requests.utils.get_netrc_auth(url)
+            known = _Route(
+                proxy=select_proxy(url, requests.utils.get_environ_proxies(url, no_proxy=None)),
+                verify=bundle or True,
+                auth=_basic_auth_str(*netrc) if netrc else None,
+            )
+            self._routes[key] = known
         return known
+
+    def _pool(self, url: str, route: _Route) -> HTTPConnectionPool:
+        """The connection pool requests' adapter would use, with its certificate settings."""
+        parsed = urlsplit(url)
+        pool_kwargs: dict[str, Any] = {"cert_reqs": "CERT_REQUIRED"}
+        if isinstance(route.verify, str):
+            pool_kwargs["ca_cert_dir" if os.path.isdir(route.verify) else "ca_certs"] = route.verify
+        try:
+            host = {"scheme": parsed.scheme.lower(), "host": parsed.hostname, "port": parsed.port}
+        except ValueError as error:
+            raise requests.exceptions.InvalidURL(error) from error
+        try:
+            if route.proxy:
+                proxy = prepend_scheme_if_needed(route.proxy, "http")
+                if not parse_url(proxy).host:
+                    raise requests.exceptions.InvalidProxyURL(
+                        "Please check proxy URL. It is malformed and could be missing the host."
+                    )
+                manager = self._adapter.proxy_manager_for(proxy)
+            else:
+                manager = self._adapter.poolmanager
+            pool = cast(HTTPConnectionPool, manager.connection_from_host(**host, pool_kwargs=pool_kwargs))
+        except LocationValueError as error:
+            raise requests.exceptions.InvalidURL(error) from error
+        if url.lower().startswith("https"):
+            bundle = route.verify if isinstance(route.verify, str) else DEFAULT_CA_BUNDLE_PATH
+            if not bundle or not os.path.exists(bundle):
+                raise OSError(f"Could not find a suitable TLS CA certificate bundle, invalid path: {bundle}")
+            pool.cert_reqs = "CERT_REQUIRED"  # type: ignore[attr-defined]
+            if os.path.isdir(bundle):
+                pool.ca_cert_dir = bundle  # type: ignore[attr-defined]
+            else:
+                pool.ca_certs = bundle  # type: ignore[attr-defined]
+        return pool
 
 
 def _location(header: str) -> str:
@@ -519,8 +648,55 @@ def _location(header: str) -> str:
         return "".join(chr(byte) if byte < 0x80 else f"%{byte:02X}" for byte in raw)
 
 
-def _make_session(settings: FetchSettings) -> _Session:
-    retry = _PoliteRetry(
+@dataclass
+class _Sent:
+    """The request as requests' cookie helpers read it (its URL and headers)."""
+
+    url: str
+    headers: dict[str, str]
+
+
+def _retry_error(error: MaxRetryError) -> requests.RequestException:
+    """requests' exception for urllib3's exhausted retries, by their last reason."""
+    reason = error.reason
+    if isinstance(reason, Urllib3ConnectTimeout) and not isinstance(reason, NewConnectionError):
+        return requests.exceptions.ConnectTimeout(error)
+    if isinstance(reason, ResponseError):
+        return requests.exceptions.RetryError(error)
+    if isinstance(reason, ProxyError):
+        return requests.exceptions.ProxyError(error)
+    if isinstance(reason, Urllib3SSLError):
+        return requests.exceptions.SSLError(error)
+    return requests.exceptions.ConnectionError(error)
+
+
+def _drain(response: BaseHTTPResponse) -> None:
+    """Read a redirect's body to its end, failing as requests' `Response.content` did."""
+    try:
+        for _ in response.stream(10 * 1024, decode_content=True):
+            pass
+    except (ProtocolError, DecodeError):
+        response.read(decode_content=False)
+    except ReadTimeoutError as error:
+        raise requests.exceptions.ConnectionError(error) from error
+    except Urllib3SSLError as error:
+        raise requests.exceptions.SSLError(error) from error
+
+
+def _is_redirect(response: BaseHTTPResponse) -> bool:
+    return response.status in REDIRECT_STATUSES and bool(response.headers.get("Location"))
+
+
+def _close(response: BaseHTTPResponse) -> None:
+    """As requests' `Response.close` after a streamed answer: the connection is closed unless its
+    body was read to the end (a redirect's, by `_drain`), then handed back to its pool."""
+    if not _is_redirect(response):
+        response.close()
+    response.release_conn()
+
+
+def _make_retry(settings: FetchSettings) -> _PoliteRetry:
+    return _PoliteRetry(
         total=settings.retries,
         connect=settings.retries,
         read=min(settings.retries, 1),  # a server silent for read_timeout is retried once, not every time
@@ -532,12 +708,6 @@ def _make_session(settings: FetchSettings) -> _Session:
         raise_on_status=False,  # give back the last answer so the error can say what it was
         retry_after_cap=settings.max_retry_after,
     )
-    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=max(10, settings.max_workers, settings.per_host))
-    session = _Session()
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    session.headers["User-Agent"] = settings.user_agent
-    return session
 
 
 def _request_headers(request: FetchRequest) -> dict[str, str]:
@@ -552,9 +722,14 @@ def _request_headers(request: FetchRequest) -> dict[str, str]:
 
 
 def _read_reply(
-    url: str, response: requests.Response, accept: tuple[str, ...] | None, max_bytes: int, page_timeout: float
+    url: str,
+    response: BaseHTTPResponse,
+    elapsed: float,
+    accept: tuple[str, ...] | None,
+    max_bytes: int,
+    page_timeout: float,
 ) -> _Reply:
-    status = response.status_code
+    status = response.status
     if status in REDIRECT_STATUSES and response.headers.get("Location"):
         return _Reply(status, response.headers, location=_location(response.headers["Location"]))
     if status == 304:
@@ -562,20 +737,22 @@ def _read_reply(
     if not 200 <= status < 300:
         raise _status_error(url, response)
     _check_content_type(url, response.headers.get("Content-Type"), accept)
-    return _Reply(status, response.headers, content=_read_capped(url, response, max_bytes, page_timeout))
+    return _Reply(
+        status, response.headers, content=_read_capped(url, response, elapsed, max_bytes, page_timeout)
+    )
 
 
-def _next_piece(response: requests.Response) -> bytes:
+def _next_piece(response: BaseHTTPResponse) -> bytes:
     """Whatever the connection has next (one read, at most CHUNK_BYTES), decoded; b"" at the end.
     One read at a time, so the page deadline is checked however slowly the bytes come."""
     try:
-        return cast(bytes, response.raw.read1(CHUNK_BYTES, decode_content=True))
+        return response.read1(CHUNK_BYTES, decode_content=True)
     except (Urllib3HTTPError, OSError) as error:
         raise requests.exceptions.ConnectionError(error) from error
 
 
-def _status_error(url: str, response: requests.Response) -> FetchError:
-    status = response.status_code
+def _status_error(url: str, response: BaseHTTPResponse) -> FetchError:
+    status = response.status
     reason = response.reason or _status_phrase(status)
     retries = _retries_used(response)
     after = f" after {retries} {'retry' if retries == 1 else 'retries'}" if retries else ""
@@ -592,8 +769,8 @@ def _status_phrase(status: int) -> str:
         return "(unknown status)"
 
 
-def _retries_used(response: requests.Response) -> int:
-    retries = getattr(response.raw, "retries", None)
+def _retries_used(response: BaseHTTPResponse) -> int:
+    retries = response.retries
     return len(retries.history) if retries is not None else 0
 
 
@@ -608,7 +785,9 @@ def _check_content_type(url: str, content_type: str | None, accept: tuple[str, .
         )
 
 
-def _read_capped(url: str, response: requests.Response, max_bytes: int, page_timeout: float) -> bytes:
+def _read_capped(
+    url: str, response: BaseHTTPResponse, elapsed: float, max_bytes: int, page_timeout: float
+) -> bytes:
     """Stream the body, refusing it (before or while reading) once it exceeds `max_bytes` or takes
     longer than `page_timeout` (counted from the request: a server dripping a byte a second never
     trips the read timeout, which bounds only the wait for the next bytes)."""
@@ -619,7 +798,7 @@ def _read_capped(url: str, response: requests.Response, max_bytes: int, page_tim
         )
     chunks: list[bytes] = []
     total = 0
-    deadline = time.monotonic() + max(0.0, page_timeout - response.elapsed.total_seconds())
+    deadline = time.monotonic() + max(0.0, page_timeout - elapsed)
     while chunk := _next_piece(response):
         if time.monotonic() > deadline:
             raise FetchError(
