@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import socket
 import threading
 import time
@@ -28,7 +29,7 @@ from http import HTTPStatus
 from queue import SimpleQueue
 from types import TracebackType
 from typing import Any, Self, cast
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 from urllib.robotparser import RobotFileParser
 
 import requests
@@ -63,6 +64,7 @@ from urllib3.exceptions import (
 from urllib3.exceptions import ConnectTimeoutError as Urllib3ConnectTimeout
 from urllib3.exceptions import HTTPError as Urllib3HTTPError
 from urllib3.exceptions import SSLError as Urllib3SSLError
+from urllib3.poolmanager import PoolManager
 from urllib3.response import BaseHTTPResponse
 from urllib3.util import parse_url
 from urllib3.util.retry import Retry
@@ -181,6 +183,8 @@ class Fetcher:
         self._session = _Session(settings)
         self._hosts: dict[str, _HostState] = {}
         self._hosts_lock = threading.Lock()
+        # One Timeout for every request (urllib3 copies it for each): built once, not per request.
+        self._timeout = Timeout(connect=settings.connect_timeout, read=settings.read_timeout)
         # A host that could not be resolved or reached once in this run is not retried page after
         # page: offline, a run would otherwise spend the whole retry budget on every URL.
         self._unreachable: dict[str, FetchError] = {}
@@ -300,8 +304,7 @@ class Fetcher:
         state = self._host_state(url)
         with state.slots:  # at most `per_host` requests in flight per host (one by default)
             if self._settings.respect_robots:
-                with state.robots_lock:  # robots.txt read once, before any page of the host
-                    self._check_robots(url, state)
+                self._check_robots(url, state)
             return state.paced(self._settings.min_interval, lambda: self._exchange(url, headers, accept))
 
     def _exchange(
@@ -311,11 +314,7 @@ class Fetcher:
         max_bytes = max_bytes or self._settings.max_bytes
         try:
             wire = self._rewriter.to_wire(url)
-            response, elapsed = self._session.get(
-                wire,
-                headers,
-                Timeout(connect=self._settings.connect_timeout, read=self._settings.read_timeout),
-            )
+            response, elapsed = self._session.get(wire, headers, self._timeout)
             try:
                 return _read_reply(url, response, elapsed, accept, max_bytes, self._settings.page_timeout)
             finally:
@@ -344,15 +343,19 @@ class Fetcher:
     # -- robots.txt -----------------------------------------------------------------------------
 
     def _check_robots(self, url: str, state: _HostState) -> None:
-        if state.robots is None:
-            state.robots = self._load_robots(url, state)
-        if not state.robots.can_fetch(ROBOTS_AGENT, url):
+        if not state.robots_read:
+            with state.robots_lock:  # robots.txt read once, before any page of the host
+                if not state.robots_read:
+                    state.robots = self._load_robots(url, state)
+                    state.robots_read = True
+        if state.robots is not None and not state.robots.can_fetch(ROBOTS_AGENT, url):
             raise FetchError(
                 f"{url}: robots.txt of {_host_name(url)} disallows fetching it", ErrorKind.ROBOTS_DISALLOWED
             )
 
-    def _load_robots(self, url: str, state: _HostState) -> RobotFileParser:
-        """Read the host's robots.txt (called in a host slot, so paced like any request)."""
+    def _load_robots(self, url: str, state: _HostState) -> RobotFileParser | None:
+        """Read the host's robots.txt (called in a host slot, so paced like any request); None when it
+        has no rules for any agent (none, or one without groups), so every URL is allowed."""
         parts = urlsplit(url)
         robots_url = urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
         parser = RobotFileParser(robots_url)
@@ -369,7 +372,10 @@ class Fetcher:
             # pages once per run at a slow pace, and a broken robots.txt should not be reported as a
             # policy: if the host is really down, fetching the page itself fails with the true cause.
             body = b""
-        parser.parse(body.decode("utf-8", errors="replace").splitlines())
+        lines = body.decode("utf-8", errors="replace").splitlines()
+        if not any(_is_user_agent_line(line) for line in lines):
+            return None  # no group, so no rule: can_fetch would parse and quote every URL to answer yes
+        parser.parse(lines)
         return parser
 
     def _robots_body(self, robots_url: str, state: _HostState) -> bytes:
@@ -410,7 +416,8 @@ class _HostState:
     pacing: threading.Lock = field(default_factory=threading.Lock)
     last_request_start: float | None = None  # time.monotonic()
     last_request_end: float | None = None
-    robots: RobotFileParser | None = None
+    robots_read: bool = False
+    robots: RobotFileParser | None = None  # None: no robots.txt rules, everything allowed
 
     def paced(self, min_interval: float, send: Callable[[], _Reply]) -> _Reply:
         """Run one request no sooner than `min_interval` after the latest request to the host started,
@@ -492,11 +499,29 @@ class _HostRewriter:
 
 @dataclass
 class _Route:
-    """What the environment says about one scheme://host:port: read once per host and run."""
+    """What one scheme://netloc needs, worked out once per host and run: what the environment says
+    (proxy variables, a CA bundle variable, ~/.netrc), how requests would prepare its URLs, and the
+    connection pool (its manager and certificate settings)."""
 
     proxy: str | None  # the proxy URL requests would select, None for a direct connection
     verify: str | bool  # a CA bundle path from the environment, or True for requests' default bundle
     auth: str | None  # the Authorization header for ~/.netrc credentials
+    # "scheme://netloc" when requests' URL preparation leaves this scheme and netloc as they are, so
+    # that a plain path and query need no preparation either (`_prepare`); None otherwise.
+    origin: str | None = None
+    connection: _Connection | None = None  # set by the route's first request that gets a pool
+
+
+@dataclass
+class _Connection:
+    """How a route's requests are sent, after its URL and proxy were checked once."""
+
+    manager: PoolManager
+    host: dict[str, Any]  # scheme, host and port, as the manager's connection_from_host takes them
+    pool_kwargs: dict[str, Any]
+    bundle: str | None  # the CA bundle an https pool verifies with (checked to exist)
+    authorization: str | None  # netrc's, else the credentials in the URL's netloc
+    absolute: bool  # through a plain-http proxy the request target is the whole URL
 
 
 class _Session:
@@ -504,8 +529,9 @@ class _Session:
     allow_redirects=False)` did, without its per-request machinery (merging settings, hooks, the
     redirect look-ahead, the Response model: a third of the fetching thread's CPU). The same pools
     and proxy managers (requests' HTTPAdapter holds them), the same retry policy, headers, URL
-    preparation, cookies and exceptions; what requests takes from the environment (proxy variables,
-    a CA bundle variable, ~/.netrc) is read once per host and run, not on every request."""
+    preparation, cookies and exceptions. What depends only on the scheme and host (the environment,
+    the proxy, the pool's settings, credentials) is worked out once per host and run (`_Route`), not
+    on every request."""
 
     def __init__(self, settings: FetchSettings) -> None:
         self._adapter = HTTPAdapter(
@@ -513,9 +539,12 @@ class _Session:
         )
         headers = requests.utils.default_headers()
         headers["User-Agent"] = settings.user_agent
+        for header in headers.items():
+            check_header_validity(header)  # once: only the request's own headers vary
         self._headers: dict[str, str] = dict(headers)  # requests' order: User-Agent, Accept-Encoding, ...
         self._cookies = RequestsCookieJar()  # a session's cookies, sent back as requests did
         self._routes: dict[tuple[str, str], _Route] = {}
+        self._routes_lock = threading.Lock()
 
     def get_adapter(self, url: str) -> HTTPAdapter:
         """The adapter holding the pools and the retry policy (`.max_retries`), as requests names it."""
@@ -527,27 +556,22 @@ class _Session:
     def get(self, url: str, headers: dict[str, str], timeout: Timeout) -> tuple[BaseHTTPResponse, float]:
         """One GET of `url` (not followed if it redirects), its body unread; and the seconds until its
         headers arrived. Raises requests' exceptions, as requests did."""
-        route = self._route(url)
-        prepared = PreparedRequest()
-        prepared.prepare_url(url, None)  # requests' own normalization and quoting, and its InvalidURL
-        prepared_url = cast(str, prepared.url)
-        merged = {**self._headers, **headers}
-        for header in merged.items():
+        parts = urlsplit(url)
+        route = self._route(url, parts)
+        prepared_url, target = _prepare(url, parts, route)
+        for header in headers.items():
             check_header_validity(header)
-        sent = cast(PreparedRequest, _Sent(prepared_url, merged))  # all that requests' cookie helpers read
-        if self._cookies and (cookie := get_cookie_header(self._cookies, sent)):
-            merged["Cookie"] = cookie
-        if route.auth is not None:
-            merged["Authorization"] = route.auth
-        elif any(credentials := get_auth_from_url(prepared_url)):
-            merged["Authorization"] = _basic_auth_str(*credentials)
-        pool = self._pool(prepared_url, route)
-        target = prepared.path_url
-        if (
-            route.proxy
-            and urlsplit(prepared_url).scheme != "https"
-            and not route.proxy.lower().startswith("socks")
-        ):
+        merged = {**self._headers, **headers}
+        sent: PreparedRequest | None = None
+        if self._cookies:
+            sent = cast(PreparedRequest, _Sent(prepared_url, merged))  # what requests' cookie helpers read
+            if cookie := get_cookie_header(self._cookies, sent):
+                merged["Cookie"] = cookie
+        connection = route.connection or self._connect(prepared_url, route)
+        if connection.authorization is not None:
+            merged["Authorization"] = connection.authorization
+        pool = self._pool(connection)
+        if connection.absolute:
             target = urldefragauth(prepared_url)
         start = time.perf_counter()
         try:
@@ -580,13 +604,15 @@ class _Session:
             raise requests.exceptions.InvalidHeader(error) from error
         elapsed = time.perf_counter() - start
         if "Set-Cookie" in response.headers or "Set-Cookie2" in response.headers:
+            sent = sent or cast(PreparedRequest, _Sent(prepared_url, merged))
             extract_cookies_to_jar(self._cookies, sent, response)
-        if _is_redirect(response):
-            _drain(response)  # requests read a redirect's body (for its look-ahead), freeing the connection
+        if _bodiless(response):
+            # requests read a redirect's body (for its look-ahead), freeing the connection; a 304 has no
+            # body, so reading it hands the connection back for the next request (requests closed it).
+            _drain(response)
         return response, elapsed
 
-    def _route(self, url: str) -> _Route:
-        parts = urlsplit(url)
+    def _route(self, url: str, parts: SplitResult) -> _Route:
         key = (parts.scheme, parts.netloc)
         if (known := self._routes.get(key)) is None:
             bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
@@ -595,12 +621,15 @@ class _Session:
                 proxy=select_proxy(url, requests.utils.get_environ_proxies(url, no_proxy=None)),
                 verify=bundle or True,
                 auth=_basic_auth_str(*netrc) if netrc else None,
+                origin=_unchanged_origin(parts.scheme, parts.netloc),
             )
-            self._routes[key] = known
+            with self._routes_lock:
+                known = self._routes.setdefault(key, known)
         return known
 
-    def _pool(self, url: str, route: _Route) -> HTTPConnectionPool:
-        """The connection pool requests' adapter would use, with its certificate settings."""
+    def _connect(self, url: str, route: _Route) -> _Connection:
+        """The route's pool manager and pool settings, as requests' adapter would choose them for
+        `url` (prepared): raises as requests did for a malformed host, proxy or CA bundle."""
         parsed = urlsplit(url)
         pool_kwargs: dict[str, Any] = {"cert_reqs": "CERT_REQUIRED"}
         if isinstance(route.verify, str):
@@ -616,22 +645,98 @@ class _Session:
                     raise requests.exceptions.InvalidProxyURL(
                         "Please check proxy URL. It is malformed and could be missing the host."
                     )
-                manager = self._adapter.proxy_manager_for(proxy)
+                manager: PoolManager = self._adapter.proxy_manager_for(proxy)
             else:
                 manager = self._adapter.poolmanager
-            pool = cast(HTTPConnectionPool, manager.connection_from_host(**host, pool_kwargs=pool_kwargs))
         except LocationValueError as error:
             raise requests.exceptions.InvalidURL(error) from error
+        bundle = None
         if url.lower().startswith("https"):
             bundle = route.verify if isinstance(route.verify, str) else DEFAULT_CA_BUNDLE_PATH
             if not bundle or not os.path.exists(bundle):
                 raise OSError(f"Could not find a suitable TLS CA certificate bundle, invalid path: {bundle}")
+        if route.auth is not None:
+            authorization: str | None = route.auth
+        else:
+            credentials = get_auth_from_url(url)
+            authorization = _basic_auth_str(*credentials) if any(credentials) else None
+        connection = _Connection(
+            manager=manager,
+            host=host,
+            pool_kwargs=pool_kwargs,
+            bundle=bundle,
+            authorization=authorization,
+            absolute=bool(route.proxy)
+            and parsed.scheme.lower() != "https"
+            and not cast(str, route.proxy).lower().startswith("socks"),
+        )
+        self._pool(connection)  # raises for a host urllib3 cannot use, before the route keeps it
+        route.connection = connection
+        return connection
+
+    @staticmethod
+    def _pool(connection: _Connection) -> HTTPConnectionPool:
+        """The connection pool requests' adapter would use, with its certificate settings. Asked of
+        the manager every time, as requests did: it keeps the most recently used hosts' pools."""
+        try:
+            manager, host = connection.manager, connection.host
+            pool = manager.connection_from_host(**host, pool_kwargs=connection.pool_kwargs)
+        except LocationValueError as error:
+            raise requests.exceptions.InvalidURL(error) from error
+        if connection.bundle is not None:
             pool.cert_reqs = "CERT_REQUIRED"  # type: ignore[attr-defined]
-            if os.path.isdir(bundle):
-                pool.ca_cert_dir = bundle  # type: ignore[attr-defined]
+            if os.path.isdir(connection.bundle):
+                pool.ca_cert_dir = connection.bundle  # type: ignore[attr-defined]
             else:
-                pool.ca_certs = bundle  # type: ignore[attr-defined]
+                pool.ca_certs = connection.bundle  # type: ignore[attr-defined]
         return pool
+
+
+# Path and query characters that requests' URL preparation (urllib3's parse_url, then requote_uri)
+# leaves as they are: RFC 3986 unreserved characters, sub-delimiters, ":", "@" and "/" (and "?" in a
+# query). A "%" is not among them: parse_url upper-cases percent-escapes.
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/]*")
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*")
+
+
+def _unchanged_origin(scheme: str, netloc: str) -> str | None:
+    """ "scheme://netloc" when requests' URL preparation gives it back as it is, else None."""
+    origin = f"{scheme}://{netloc}"
+    prepared = PreparedRequest()
+    try:
+        prepared.prepare_url(origin + "/", None)
+    except requests.RequestException:
+        return None  # raised again, as requests raised it, by the request itself (`_prepare`)
+    return origin if prepared.url == origin + "/" else None
+
+
+def _prepare(url: str, parts: SplitResult, route: _Route) -> tuple[str, str]:
+    """The URL as requests' `PreparedRequest.prepare_url` gives it, and its request target
+    (`path_url`). A plain URL (an unchanged origin, a path and query of plain characters without dot
+    segments, no fragment) is its own prepared form, so requests' preparation, a seventh of a 304's
+    CPU, runs only for the others; `tests/test_fetch_prepare.py` holds the two to the same answers."""
+    path, query = parts.path, parts.query
+    plain = (
+        route.origin is not None
+        and not parts.fragment
+        and _PLAIN_PATH.fullmatch(path) is not None
+        and "/." not in path
+        and _PLAIN_QUERY.fullmatch(query) is not None
+        and url == route.origin + path + (f"?{query}" if query else "")
+    )
+    if plain:
+        target = (path or "/") + (f"?{query}" if query else "")
+        return f"{route.origin}{target}", target
+    prepared = PreparedRequest()
+    prepared.prepare_url(url, None)  # requests' own normalization and quoting, and its InvalidURL
+    return cast(str, prepared.url), prepared.path_url
+
+
+def _is_user_agent_line(line: str) -> bool:
+    """Whether RobotFileParser reads `line` as a group's User-agent line (without one, it has no
+    rules: it reads every other line only after a User-agent line)."""
+    field, colon, _ = line.split("#", 1)[0].strip().partition(":")
+    return bool(colon) and field.strip().lower() == "user-agent"
 
 
 def _location(header: str) -> str:
@@ -683,14 +788,18 @@ def _drain(response: BaseHTTPResponse) -> None:
         raise requests.exceptions.SSLError(error) from error
 
 
-def _is_redirect(response: BaseHTTPResponse) -> bool:
+def _bodiless(response: BaseHTTPResponse) -> bool:
+    """A redirect or a 304: an answer whose body, if any, is read to its end and not kept."""
+    if response.status == 304:
+        return True
     return response.status in REDIRECT_STATUSES and bool(response.headers.get("Location"))
 
 
 def _close(response: BaseHTTPResponse) -> None:
     """As requests' `Response.close` after a streamed answer: the connection is closed unless its
-    body was read to the end (a redirect's, by `_drain`), then handed back to its pool."""
-    if not _is_redirect(response):
+    body was read to the end (a redirect's or a 304's, by `_drain`; a 2xx body read to its end has
+    handed it back already), then handed back to its pool."""
+    if not _bodiless(response):
         response.close()
     response.release_conn()
 
