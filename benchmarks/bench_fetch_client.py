@@ -8,10 +8,12 @@ on 127.0.0.1 in a thread of this process, and each client fetches all of them on
 
 Clients: `Fetcher.fetch` (ingest, as a run uses it: robots.txt respected, a rewritten host, no
 pacing, no retries), urllib3's `PoolManager.request` and `HTTPConnectionPool.urlopen`, and one
-keep-alive `http.client.HTTPConnection`. The clients alternate round by round (the order rotates),
-and each scenario prints the medians of the wall time, of the fetching thread's CPU per request
-(`time.thread_time`, so the server threads are not counted) and the CPU ratios to http.client and
-urllib3 measured in the same run. Not part of the test suite: run it by hand.
+`http.client.HTTPConnection` (the server speaks HTTP/1.0 and closes every connection, so each client
+opens one a request alike). The clients alternate round by round (the order rotates), and each
+scenario prints the medians of the wall time and of the fetching thread's CPU per request
+(`time.thread_time`, so the server threads are not counted), the least CPU of a round (the least
+disturbed one), and the ratios of the median CPU to http.client's and urllib3's, measured in the
+same run. Not part of the test suite: run it by hand.
 
     .venv/bin/python benchmarks/bench_fetch_client.py [--n 1000] [--rounds 5] [--profile]
 
@@ -149,12 +151,13 @@ def report(times: dict[tuple[str, str], list[tuple[float, float]]], n: int, roun
     for scenario in SCENARIOS:
         cpu = {name: statistics.median(c for _, c in times[(name, scenario)]) for name in CLIENTS}
         print(f"\n{scenario}:")
-        header = f"{'wall s':>7} {'CPU ms/req':>11} {'/ http.client':>14} {'/ urllib3 pool':>15}"
+        header = f"{'wall s':>7} {'CPU ms/req':>11} {'(min)':>6} {'/ http.client':>14} {'/ urllib3 pool':>15}"
         print(f"  {'client':<22} {header}")
         for name in CLIENTS:
             wall = statistics.median(w for w, _ in times[(name, scenario)])
+            least = min(c for _, c in times[(name, scenario)])
             print(
-                f"  {name:<22} {wall:7.3f} {cpu[name] / n * 1000:11.3f} "
+                f"  {name:<22} {wall:7.3f} {cpu[name] / n * 1000:11.3f} {least / n * 1000:6.3f} "
                 f"{cpu[name] / cpu['http.client']:13.2f}× {cpu[name] / cpu['urllib3 pool.urlopen']:14.2f}×"
             )
 

@@ -5,8 +5,10 @@ server on 127.0.0.1 that answers as JST's pages do (ETag, 304, a session cookie)
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -42,10 +44,11 @@ PAGE = """<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">
 
 @dataclass
 class Site:
-    """What the keep-alive server saw: connections opened, and each request's path and Cookie."""
+    """What the keep-alive server saw: connections opened and closed, each request's path and Cookie."""
 
     mirror: str = ""
     connections: int = 0
+    closed: int = 0
     requests: list[tuple[str, str | None]] = field(default_factory=list)
 
 
@@ -63,6 +66,10 @@ def jst_site(robots: bytes | None = None, large: bytes = b"") -> Iterator[Site]:
         def setup(self) -> None:
             super().setup()
             site.connections += 1
+
+        def finish(self) -> None:
+            super().finish()
+            site.closed += 1  # the client closed the connection (or the server is shutting down)
 
         def do_GET(self) -> None:
             site.requests.append((self.path, self.headers.get("Cookie")))
@@ -261,3 +268,25 @@ ORIGINS = st.sampled_from(
 def test_urls_are_prepared_as_requests_prepares_them(origin: str, rest: str) -> None:
     url = origin + (rest if rest[:1] in ("/", "?", "#", "") else "/" + rest)
     assert ours(url) == requests_prepared(url)
+
+
+# -- connection pools ---------------------------------------------------------------------------
+
+
+def test_each_host_keeps_its_connection_and_close_closes_them_all() -> None:
+    """urllib3's pool manager holds the pools of its ten latest hosts only; a host fetched again after
+    ten others (a run's guideline PDFs on other hosts, say) still has its pool and connection, and
+    closing the fetcher closes every host's connection, those the manager no longer holds too."""
+    with contextlib.ExitStack() as stack:
+        sites = [stack.enter_context(jst_site()) for _ in range(12)]
+        hosts = {f"www{n}.jst.go.jp": site.mirror for n, site in enumerate(sites)}
+        with Fetcher(FetchSettings(**{**FAST, "rewrite_hosts": hosts})) as fetcher:
+            order = [*hosts, "www0.jst.go.jp", "www1.jst.go.jp"]
+            results = [fetcher.fetch(FetchRequest(f"https://{h}/kisoken/", ["jst.go.jp"])) for h in order]
+            assert [site.closed for site in sites] == [0] * 12
+        deadline = time.monotonic() + 5
+        while sum(site.closed for site in sites) < 12 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert [r.content for r in results] == [PAGE] * 14
+    assert [site.connections for site in sites] == [1] * 12
+    assert [site.closed for site in sites] == [1] * 12

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
+from functools import lru_cache, partial
 from http import HTTPStatus
 from queue import SimpleQueue
 from types import TracebackType
@@ -477,6 +477,8 @@ class _HostRewriter:
         self._to_original = {mirror: host for host, mirror in mapping.items()}
 
     def to_wire(self, url: str) -> str:
+        if not self._to_mirror:
+            return url
         parts = urlsplit(url)
         netloc = _normal_netloc(parts.netloc)
         mirror = self._to_mirror.get(netloc) or self._to_mirror.get((parts.hostname or "").rstrip("."))
@@ -522,6 +524,8 @@ class _Connection:
     bundle: str | None  # the CA bundle an https pool verifies with (checked to exist)
     authorization: str | None  # netrc's, else the credentials in the URL's netloc
     absolute: bool  # through a plain-http proxy the request target is the whole URL
+    bundle_is_dir: bool = False
+    pool: HTTPConnectionPool | None = None  # the manager's pool for the route, while it is open
 
 
 class _Session:
@@ -543,6 +547,7 @@ class _Session:
             check_header_validity(header)  # once: only the request's own headers vary
         self._headers: dict[str, str] = dict(headers)  # requests' order: User-Agent, Accept-Encoding, ...
         self._cookies = RequestsCookieJar()  # a session's cookies, sent back as requests did
+        self._cookies_set = False  # no cookie was ever set: the jar is not even counted (a sixth of `get`)
         self._routes: dict[tuple[str, str], _Route] = {}
         self._routes_lock = threading.Lock()
 
@@ -552,6 +557,9 @@ class _Session:
 
     def close(self) -> None:
         self._adapter.close()
+        for route in list(self._routes.values()):
+            if route.connection is not None and route.connection.pool is not None:
+                route.connection.pool.close()  # those the manager no longer holds, too
 
     def get(self, url: str, headers: dict[str, str], timeout: Timeout) -> tuple[BaseHTTPResponse, float]:
         """One GET of `url` (not followed if it redirects), its body unread; and the seconds until its
@@ -563,19 +571,18 @@ class _Session:
             check_header_validity(header)
         merged = {**self._headers, **headers}
         sent: PreparedRequest | None = None
-        if self._cookies:
+        if self._cookies_set and self._cookies:
             sent = cast(PreparedRequest, _Sent(prepared_url, merged))  # what requests' cookie helpers read
             if cookie := get_cookie_header(self._cookies, sent):
                 merged["Cookie"] = cookie
         connection = route.connection or self._connect(prepared_url, route)
         if connection.authorization is not None:
             merged["Authorization"] = connection.authorization
-        pool = self._pool(connection)
         if connection.absolute:
             target = urldefragauth(prepared_url)
-        start = time.perf_counter()
-        try:
-            response = pool.urlopen(
+
+        def send(pool: HTTPConnectionPool) -> BaseHTTPResponse:
+            return pool.urlopen(
                 "GET",
                 target,
                 body=None,
@@ -588,6 +595,10 @@ class _Session:
                 timeout=timeout,
                 chunked=False,
             )
+
+        start = time.perf_counter()
+        try:
+            response = send(self._pool(connection))
         except (ProtocolError, OSError) as error:
             raise requests.exceptions.ConnectionError(error) from error
         except MaxRetryError as error:
@@ -606,10 +617,13 @@ class _Session:
         if "Set-Cookie" in response.headers or "Set-Cookie2" in response.headers:
             sent = sent or cast(PreparedRequest, _Sent(prepared_url, merged))
             extract_cookies_to_jar(self._cookies, sent, response)
-        if _bodiless(response):
-            # requests read a redirect's body (for its look-ahead), freeing the connection; a 304 has no
-            # body, so reading it hands the connection back for the next request (requests closed it).
-            _drain(response)
+            self._cookies_set = True
+        if response.status == 304:
+            # No body (http.client reads none): marking it read hands the connection back to the pool
+            # for the next request, where requests closed it.
+            response.drain_conn()
+        elif _bodiless(response):
+            _drain(response)  # requests read a redirect's body (for its look-ahead), freeing the connection
         return response, elapsed
 
     def _route(self, url: str, parts: SplitResult) -> _Route:
@@ -669,6 +683,7 @@ class _Session:
             absolute=bool(route.proxy)
             and parsed.scheme.lower() != "https"
             and not cast(str, route.proxy).lower().startswith("socks"),
+            bundle_is_dir=bundle is not None and os.path.isdir(bundle),
         )
         self._pool(connection)  # raises for a host urllib3 cannot use, before the route keeps it
         route.connection = connection
@@ -676,8 +691,12 @@ class _Session:
 
     @staticmethod
     def _pool(connection: _Connection) -> HTTPConnectionPool:
-        """The connection pool requests' adapter would use, with its certificate settings. Asked of
-        the manager every time, as requests did: it keeps the most recently used hosts' pools."""
+        """The connection pool requests' adapter would use, with its certificate settings, asked of the
+        manager once per route (as requests did for every request) and kept while it is open. The
+        manager forgets the pools of hosts beyond its ten latest without closing them (urllib3 2), so
+        a route keeps its pool and connections for the run, and `close` closes them."""
+        if (pool := connection.pool) is not None and pool.pool is not None:
+            return pool
         try:
             manager, host = connection.manager, connection.host
             pool = manager.connection_from_host(**host, pool_kwargs=connection.pool_kwargs)
@@ -685,10 +704,11 @@ class _Session:
             raise requests.exceptions.InvalidURL(error) from error
         if connection.bundle is not None:
             pool.cert_reqs = "CERT_REQUIRED"  # type: ignore[attr-defined]
-            if os.path.isdir(connection.bundle):
+            if connection.bundle_is_dir:
                 pool.ca_cert_dir = connection.bundle  # type: ignore[attr-defined]
             else:
                 pool.ca_certs = connection.bundle  # type: ignore[attr-defined]
+        connection.pool = pool
         return pool
 
 
@@ -1044,6 +1064,7 @@ def _host_key(url: str) -> str:
     return _normal_netloc(urlsplit(url).netloc)
 
 
+@lru_cache(maxsize=1024)  # a run has few hosts, and each page's netloc is normalized three times
 def _normal_netloc(netloc: str) -> str:
     """host[:port] lower-cased, without the trailing dot of a fully qualified name, in IDNA form."""
     host, colon, port = netloc.lower().rpartition("@")[2].partition(":")
