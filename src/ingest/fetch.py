@@ -1,6 +1,8 @@
 """Polite HTTP fetching of program pages.
 
-One `Fetcher` per run holds one requests.Session. It identifies itself honestly, obeys robots.txt,
+One `Fetcher` per run holds one HTTP session: urllib3's connection pools, driven as requests'
+`Session.get` drove them (the same headers, URL preparation, proxies, cookies, retries and
+exceptions) without its per-request machinery. It identifies itself honestly, obeys robots.txt,
 sends at most one request at a time to a host (`per_host`, opt-in, allows more) and spaces them by
 `min_interval`, retries transient
 failures with backoff (honouring Retry-After), revalidates with the server's own validators, follows
@@ -337,7 +339,10 @@ class Fetcher:
         key = _host_key(url)
         with self._hosts_lock:
             if key not in self._hosts:
-                self._hosts[key] = _HostState(threading.BoundedSemaphore(self._settings.per_host))
+                per_host = self._settings.per_host
+                # One slot is a lock (in C; a semaphore is Python code around a condition, twice a request).
+                slots = threading.Lock() if per_host == 1 else threading.BoundedSemaphore(per_host)
+                self._hosts[key] = _HostState(slots)
             return self._hosts[key]
 
     # -- robots.txt -----------------------------------------------------------------------------
@@ -411,7 +416,7 @@ class _HostState:
     """Per-host politeness: the slots a request holds (`per_host` of them, one by default), and when
     the last request started and ended."""
 
-    slots: threading.BoundedSemaphore
+    slots: threading.BoundedSemaphore | threading.Lock
     robots_lock: threading.Lock = field(default_factory=threading.Lock)
     pacing: threading.Lock = field(default_factory=threading.Lock)
     last_request_start: float | None = None  # time.monotonic()
