@@ -8,14 +8,16 @@ on 127.0.0.1 in a thread of this process, and each client fetches all of them on
 
 Clients: `Fetcher.fetch` (ingest, as a run uses it: robots.txt respected, a rewritten host, no
 pacing, no retries), urllib3's `PoolManager.request` and `HTTPConnectionPool.urlopen`, and one
-`http.client.HTTPConnection` (the server speaks HTTP/1.0 and closes every connection, so each client
-opens one a request alike). The clients alternate round by round (the order rotates), and each
-scenario prints the medians of the wall time and of the fetching thread's CPU per request
-(`time.thread_time`, so the server threads are not counted), the least CPU of a round (the least
-disturbed one), and the ratios of the median CPU to http.client's and urllib3's, measured in the
-same run. Not part of the test suite: run it by hand.
+`http.client.HTTPConnection`. The server speaks HTTP/1.0 and closes every connection, so each client
+opens one a request alike; with `--keep-alive` it speaks HTTP/1.1 and keeps them open, so a client
+that reuses its connection saves that cost (ingest's did not after a 304, before issue 12's fourth
+round). The clients alternate round by round (the order rotates), and each scenario prints the
+medians of the wall time and of the fetching thread's CPU per request (`time.thread_time`, so the
+server threads are not counted), the least CPU of a round (the least disturbed one), and the ratios
+of the median CPU to http.client's and urllib3's, measured in the same run. Not part of the test
+suite: run it by hand.
 
-    .venv/bin/python benchmarks/bench_fetch_client.py [--n 1000] [--rounds 5] [--profile]
+    .venv/bin/python benchmarks/bench_fetch_client.py [--n 1000] [--rounds 5] [--keep-alive] [--profile]
 
 `--profile` prints a cProfile of the Fetcher's serial loop (all 304) instead. Another checkout's
 fetcher is measured by putting its `src` first on the path: `PYTHONPATH=OTHER/src .venv/bin/python
@@ -25,6 +27,7 @@ benchmarks/bench_fetch_client.py` (the first line printed names the `ingest` mea
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import hashlib
 import http.client
@@ -33,8 +36,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from functools import partial
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import urllib3
@@ -43,7 +49,7 @@ import ingest
 from ingest.fetch import Fetcher, FetchRequest, FetchSettings, Validators
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_fetch import HOST, PEER, serve  # the benchmark server, shared
+from bench_fetch import HOST, PEER, Handler, serve  # the benchmark server, shared
 
 SCENARIOS = ("all 304", "200")
 Client = Callable[[list[str], dict[str, str], int], None]  # pages, their ETags (empty: 200), port
@@ -95,6 +101,28 @@ CLIENTS: dict[str, Client] = {
 }
 
 
+class KeepAliveHandler(Handler):
+    """bench_fetch's pages over HTTP/1.1, keeping connections open as most web servers do."""
+
+    protocol_version = "HTTP/1.1"
+    # Headers and body in one write: written apart, each answer waited for the client's delayed ACK
+    # (40 ms) on a kept-alive connection.
+    wbufsize = -1
+
+
+@contextlib.contextmanager
+def serve_keep_alive(folder: Path) -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(KeepAliveHandler, directory=str(folder)))
+    server.daemon_threads = True
+    server.validators = True  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def etags_of(site: Path, pages: list[str]) -> dict[str, str]:
     """Each page's ETag as bench_fetch.Handler computes it."""
     return {page: '"' + hashlib.sha256((site / page).read_bytes()).hexdigest()[:16] + '"' for page in pages}
@@ -120,6 +148,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000, help="pages (default 1000)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds of every client (default 5)")
     parser.add_argument("--profile", action="store_true", help="cProfile the Fetcher's all-304 loop")
+    parser.add_argument(
+        "--keep-alive", action="store_true", help="serve HTTP/1.1 with keep-alive (default: HTTP/1.0)"
+    )
     args = parser.parse_args()
     print(f"ingest measured: {Path(ingest.__file__).parent}")
     with tempfile.TemporaryDirectory(prefix="ingest-bench-client-") as tmp:
@@ -128,7 +159,7 @@ def main() -> None:
         subprocess.run(make, check=True, capture_output=True)
         pages = (site / "urls.txt").read_text().split()
         etags = etags_of(site, pages)
-        with serve(site) as server:
+        with (serve_keep_alive if args.keep_alive else serve)(site) as server:
             port = server.server_address[1]
             if args.profile:
                 profile(pages, etags, port)
@@ -143,11 +174,15 @@ def main() -> None:
                     for name in names[shift:] + names[:shift]:
                         timing = timed(CLIENTS[name], pages, asked, port)
                         times.setdefault((name, scenario), []).append(timing)
-    report(times, len(pages), args.rounds)
+    report(times, len(pages), args.rounds, args.keep_alive)
 
 
-def report(times: dict[tuple[str, str], list[tuple[float, float]]], n: int, rounds: int) -> None:
-    print(f"N = {n} requests one after another, medians of {rounds} rounds; CPU = the fetching thread's")
+def report(
+    times: dict[tuple[str, str], list[tuple[float, float]]], n: int, rounds: int, keep_alive: bool
+) -> None:
+    server = "HTTP/1.1, keep-alive" if keep_alive else "HTTP/1.0, a connection a request"
+    print(f"N = {n} requests one after another ({server}), medians of {rounds} rounds")
+    print("CPU = the fetching thread's")
     for scenario in SCENARIOS:
         cpu = {name: statistics.median(c for _, c in times[(name, scenario)]) for name in CLIENTS}
         print(f"\n{scenario}:")
