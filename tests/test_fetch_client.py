@@ -6,6 +6,7 @@ server on 127.0.0.1 that answers as JST's pages do (ETag, 304, a session cookie)
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import threading
 import time
@@ -77,6 +78,23 @@ def jst_site(robots: bytes | None = None, large: bytes = b"") -> Iterator[Site]:
                 self._answer(200 if robots is not None else 404, robots or b"Not Found", "text/plain")
             elif self.path == "/large.html":
                 self._answer(200, large, "text/html")
+            elif self.path == "/gzip.html":  # as a web server compresses a page for a client that accepts it
+                assert "gzip" in self.headers.get("Accept-Encoding", "")
+                body = gzip.compress(PAGE * 400)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            elif self.path == "/chunked.html":  # a generated page, its length unknown in advance
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for piece in (PAGE[:100], PAGE[100:]):
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.write(b"0\r\n\r\n")
             elif self.headers.get("If-None-Match") == etag:
                 self.send_response(304)
                 self.send_header("ETag", etag)
@@ -144,6 +162,24 @@ def test_a_body_left_unread_closes_its_connection() -> None:
         after = f.fetch(crest("koubo.html"))
     assert after.content == PAGE
     assert site.connections == 2
+
+
+def test_pages_of_every_framing_come_whole_over_one_connection() -> None:
+    """A body with a Content-Length is read up to it, a compressed one decoded to its end (more
+    than one read's worth, all of it in once its raw bytes are), a chunked one to its last chunk;
+    each leaves the connection ready for the next request."""
+    with jst_site() as site, fetcher_for(site) as fetcher:
+        pages = [
+            fetcher.fetch(FetchRequest(f"https://{JST}{path}", ["jst.go.jp"]))
+            for path in (
+                "/kisoken/crest/koubo.html",
+                "/gzip.html",
+                "/chunked.html",
+                "/kisoken/crest/koubo.html",
+            )
+        ]
+    assert [page.content for page in pages] == [PAGE, PAGE * 400, PAGE, PAGE]
+    assert site.connections == 1
 
 
 def test_the_session_cookie_is_sent_back() -> None:

@@ -933,6 +933,9 @@ def _read_capped(
     chunks: list[bytes] = []
     total = 0
     deadline = time.monotonic() + max(0.0, page_timeout - elapsed)
+    # Uncompressed, the body is whole once its declared length has come: asking for more would only be
+    # told so (a read of its own). A decoder may still hold decoded bytes when the raw ones are all in.
+    plain = "Content-Encoding" not in response.headers
     while chunk := _next_piece(response):
         if time.monotonic() > deadline:
             raise FetchError(
@@ -946,6 +949,8 @@ def _read_capped(
                 f"{url}: body exceeds the limit of {max_bytes} bytes; stopped reading", ErrorKind.TOO_LARGE
             )
         chunks.append(chunk)
+        if plain and response.length_remaining == 0:
+            break
     return b"".join(chunks)
 
 
