@@ -30,6 +30,7 @@ from ingest.fetch import (
     FetchResult,
     FetchSettings,
     Validators,
+    _HostRewriter,
     _is_user_agent_line,
     _prepare,
     _Route,
@@ -326,3 +327,16 @@ def test_each_host_keeps_its_connection_and_close_closes_them_all() -> None:
     assert [r.content for r in results] == [PAGE] * 14
     assert [site.connections for site in sites] == [1] * 12
     assert [site.closed for site in sites] == [1] * 12
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([JST, "WWW.JST.GO.JP.", "www.amed.go.jp", f"{JST}:443"]),
+    st.lists(URL_PIECES, max_size=10).map("".join),
+)
+def test_the_wire_url_comes_with_its_own_parts(host: str, rest: str) -> None:
+    """`to_wire` hands the session the parts of the URL it sends, as urlsplit gives them."""
+    rewriter = _HostRewriter({JST: "127.0.0.1:8080"})
+    wire, parts = rewriter.to_wire(f"https://{host}/{rest}")
+    assert parts == urlsplit(wire)
+    assert wire.startswith("http://127.0.0.1:8080/") == (host != "www.amed.go.jp")

@@ -307,7 +307,7 @@ class Fetcher:
         with state.slots:  # at most `per_host` requests in flight per host (one by default)
             if self._settings.respect_robots:
                 self._check_robots(url, state)
-            return state.paced(self._settings.min_interval, lambda: self._exchange(url, headers, accept))
+            return state.paced(self._settings.min_interval, partial(self._exchange, url, headers, accept))
 
     def _exchange(
         self, url: str, headers: dict[str, str], accept: tuple[str, ...] | None, max_bytes: int | None = None
@@ -315,8 +315,8 @@ class Fetcher:
         """One GET without following redirects; the body is read only for a 2xx answer."""
         max_bytes = max_bytes or self._settings.max_bytes
         try:
-            wire = self._rewriter.to_wire(url)
-            response, elapsed = self._session.get(wire, headers, self._timeout)
+            wire, parts = self._rewriter.to_wire(url)
+            response, elapsed = self._session.get(wire, parts, headers, self._timeout)
             try:
                 return _read_reply(url, response, elapsed, accept, max_bytes, self._settings.page_timeout)
             finally:
@@ -481,15 +481,17 @@ class _HostRewriter:
         self._to_mirror = mapping
         self._to_original = {mirror: host for host, mirror in mapping.items()}
 
-    def to_wire(self, url: str) -> str:
-        if not self._to_mirror:
-            return url
+    def to_wire(self, url: str) -> tuple[str, SplitResult]:
+        """The URL to send (a mirror's, over http, for a rewritten host) and its parts."""
         parts = urlsplit(url)
+        if not self._to_mirror:
+            return url, parts
         netloc = _normal_netloc(parts.netloc)
         mirror = self._to_mirror.get(netloc) or self._to_mirror.get((parts.hostname or "").rstrip("."))
         if mirror is None:
-            return url
-        return urlunsplit(("http", mirror, parts.path or "/", parts.query, ""))
+            return url, parts
+        wire = SplitResult("http", mirror, parts.path or "/", parts.query, "")
+        return wire.geturl(), wire  # its parts as urlsplit would give them back, without splitting again
 
     def resolve(self, current: str, location: str) -> str:
         """The URL a Location header sent from `current` (an original-host URL) points at.
@@ -566,10 +568,11 @@ class _Session:
             if route.connection is not None and route.connection.pool is not None:
                 route.connection.pool.close()  # those the manager no longer holds, too
 
-    def get(self, url: str, headers: dict[str, str], timeout: Timeout) -> tuple[BaseHTTPResponse, float]:
-        """One GET of `url` (not followed if it redirects), its body unread; and the seconds until its
-        headers arrived. Raises requests' exceptions, as requests did."""
-        parts = urlsplit(url)
+    def get(
+        self, url: str, parts: SplitResult, headers: dict[str, str], timeout: Timeout
+    ) -> tuple[BaseHTTPResponse, float]:
+        """One GET of `url` (split into `parts`; not followed if it redirects), its body unread; and the
+        seconds until its headers arrived. Raises requests' exceptions, as requests did."""
         route = self._route(url, parts)
         prepared_url, target = _prepare(url, parts, route)
         for header in headers.items():
