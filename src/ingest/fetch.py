@@ -554,7 +554,7 @@ class _Session:
             check_header_validity(header)  # once: only the request's own headers vary
         self._headers: dict[str, str] = dict(headers)  # requests' order: User-Agent, Accept-Encoding, ...
         self._cookies = RequestsCookieJar()  # a session's cookies, sent back as requests did
-        self._cookies_set = False  # no cookie was ever set: the jar is not even counted (a sixth of `get`)
+        self._cookies_set = False  # until a cookie is set, the jar is not walked (counting it) per request
         self._routes: dict[tuple[str, str], _Route] = {}
         self._routes_lock = threading.Lock()
 
