@@ -1,6 +1,8 @@
 """Polite HTTP fetching of program pages.
 
-One `Fetcher` per run holds one requests.Session. It identifies itself honestly, obeys robots.txt,
+One `Fetcher` per run holds one HTTP session: urllib3's connection pools, driven as requests'
+`Session.get` drove them (the same headers, URL preparation, proxies, cookies, retries and
+exceptions) without its per-request machinery. It identifies itself honestly, obeys robots.txt,
 sends at most one request at a time to a host (`per_host`, opt-in, allows more) and spaces them by
 `min_interval`, retries transient
 failures with backoff (honouring Retry-After), revalidates with the server's own validators, follows
@@ -15,38 +17,58 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
+from functools import lru_cache, partial
 from http import HTTPStatus
 from queue import SimpleQueue
 from types import TracebackType
 from typing import Any, Self, cast
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 from urllib.robotparser import RobotFileParser
 
 import requests
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from requests.adapters import HTTPAdapter
-from requests.structures import CaseInsensitiveDict
-from urllib3.connectionpool import ConnectionPool
-from urllib3.exceptions import ConnectTimeoutError as Urllib3ConnectTimeout
-from urllib3.exceptions import HTTPError as Urllib3HTTPError
+from requests.auth import _basic_auth_str
+from requests.cookies import RequestsCookieJar, extract_cookies_to_jar, get_cookie_header
+from requests.models import PreparedRequest
+from requests.utils import (
+    DEFAULT_CA_BUNDLE_PATH,
+    check_header_validity,
+    get_auth_from_url,
+    prepend_scheme_if_needed,
+    select_proxy,
+    urldefragauth,
+)
+from urllib3 import Timeout
+from urllib3.connectionpool import ConnectionPool, HTTPConnectionPool
 from urllib3.exceptions import (
+    ClosedPoolError,
+    DecodeError,
     InvalidHeader,
+    LocationValueError,
     MaxRetryError,
     NameResolutionError,
     NewConnectionError,
+    ProtocolError,
+    ProxyError,
     ReadTimeoutError,
+    ResponseError,
 )
+from urllib3.exceptions import ConnectTimeoutError as Urllib3ConnectTimeout
+from urllib3.exceptions import HTTPError as Urllib3HTTPError
 from urllib3.exceptions import SSLError as Urllib3SSLError
+from urllib3.poolmanager import PoolManager
 from urllib3.response import BaseHTTPResponse
+from urllib3.util import parse_url
 from urllib3.util.retry import Retry
 
 from ingest import __version__
@@ -160,9 +182,11 @@ class Fetcher:
     def __init__(self, settings: FetchSettings) -> None:
         self._settings = settings
         self._rewriter = _HostRewriter(settings.rewrite_hosts)
-        self._session = _make_session(settings)
+        self._session = _Session(settings)
         self._hosts: dict[str, _HostState] = {}
         self._hosts_lock = threading.Lock()
+        # One Timeout for every request (urllib3 copies it for each): built once, not per request.
+        self._timeout = Timeout(connect=settings.connect_timeout, read=settings.read_timeout)
         # A host that could not be resolved or reached once in this run is not retried page after
         # page: offline, a run would otherwise spend the whole retry budget on every URL.
         self._unreachable: dict[str, FetchError] = {}
@@ -282,9 +306,8 @@ class Fetcher:
         state = self._host_state(url)
         with state.slots:  # at most `per_host` requests in flight per host (one by default)
             if self._settings.respect_robots:
-                with state.robots_lock:  # robots.txt read once, before any page of the host
-                    self._check_robots(url, state)
-            return state.paced(self._settings.min_interval, lambda: self._exchange(url, headers, accept))
+                self._check_robots(url, state)
+            return state.paced(self._settings.min_interval, partial(self._exchange, url, headers, accept))
 
     def _exchange(
         self, url: str, headers: dict[str, str], accept: tuple[str, ...] | None, max_bytes: int | None = None
@@ -292,17 +315,12 @@ class Fetcher:
         """One GET without following redirects; the body is read only for a 2xx answer."""
         max_bytes = max_bytes or self._settings.max_bytes
         try:
-            wire = self._rewriter.to_wire(url)
-            response = self._session.get(
-                wire,
-                **self._session.environment(wire),
-                headers=headers,
-                stream=True,
-                allow_redirects=False,
-                timeout=(self._settings.connect_timeout, self._settings.read_timeout),
-            )
-            with response:
-                return _read_reply(url, response, accept, max_bytes, self._settings.page_timeout)
+            wire, parts = self._rewriter.to_wire(url)
+            response, elapsed = self._session.get(wire, parts, headers, self._timeout)
+            try:
+                return _read_reply(url, response, elapsed, accept, max_bytes, self._settings.page_timeout)
+            finally:
+                _close(response)
         except requests.RequestException as error:
             raise _connection_error(url, error, self._settings) from error
 
@@ -321,21 +339,28 @@ class Fetcher:
         key = _host_key(url)
         with self._hosts_lock:
             if key not in self._hosts:
-                self._hosts[key] = _HostState(threading.BoundedSemaphore(self._settings.per_host))
+                per_host = self._settings.per_host
+                # One slot is a lock (in C; a semaphore is Python code around a condition, twice a request).
+                slots = threading.Lock() if per_host == 1 else threading.BoundedSemaphore(per_host)
+                self._hosts[key] = _HostState(slots)
             return self._hosts[key]
 
     # -- robots.txt -----------------------------------------------------------------------------
 
     def _check_robots(self, url: str, state: _HostState) -> None:
-        if state.robots is None:
-            state.robots = self._load_robots(url, state)
-        if not state.robots.can_fetch(ROBOTS_AGENT, url):
+        if not state.robots_read:
+            with state.robots_lock:  # robots.txt read once, before any page of the host
+                if not state.robots_read:
+                    state.robots = self._load_robots(url, state)
+                    state.robots_read = True
+        if state.robots is not None and not state.robots.can_fetch(ROBOTS_AGENT, url):
             raise FetchError(
                 f"{url}: robots.txt of {_host_name(url)} disallows fetching it", ErrorKind.ROBOTS_DISALLOWED
             )
 
-    def _load_robots(self, url: str, state: _HostState) -> RobotFileParser:
-        """Read the host's robots.txt (called in a host slot, so paced like any request)."""
+    def _load_robots(self, url: str, state: _HostState) -> RobotFileParser | None:
+        """Read the host's robots.txt (called in a host slot, so paced like any request); None when it
+        has no rules for any agent (none, or one without groups), so every URL is allowed."""
         parts = urlsplit(url)
         robots_url = urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
         parser = RobotFileParser(robots_url)
@@ -352,7 +377,10 @@ class Fetcher:
             # pages once per run at a slow pace, and a broken robots.txt should not be reported as a
             # policy: if the host is really down, fetching the page itself fails with the true cause.
             body = b""
-        parser.parse(body.decode("utf-8", errors="replace").splitlines())
+        lines = body.decode("utf-8", errors="replace").splitlines()
+        if not any(_is_user_agent_line(line) for line in lines):
+            return None  # no group, so no rule: can_fetch would parse and quote every URL to answer yes
+        parser.parse(lines)
         return parser
 
     def _robots_body(self, robots_url: str, state: _HostState) -> bytes:
@@ -378,7 +406,7 @@ class _Reply:
     """One HTTP answer: a redirect (location set), a 304, or a 2xx with its body."""
 
     status: int
-    headers: CaseInsensitiveDict[str]
+    headers: Mapping[str, str]
     location: str | None = None
     content: bytes | None = None
 
@@ -388,12 +416,13 @@ class _HostState:
     """Per-host politeness: the slots a request holds (`per_host` of them, one by default), and when
     the last request started and ended."""
 
-    slots: threading.BoundedSemaphore
+    slots: threading.BoundedSemaphore | threading.Lock
     robots_lock: threading.Lock = field(default_factory=threading.Lock)
     pacing: threading.Lock = field(default_factory=threading.Lock)
     last_request_start: float | None = None  # time.monotonic()
     last_request_end: float | None = None
-    robots: RobotFileParser | None = None
+    robots_read: bool = False
+    robots: RobotFileParser | None = None  # None: no robots.txt rules, everything allowed
 
     def paced(self, min_interval: float, send: Callable[[], _Reply]) -> _Reply:
         """Run one request no sooner than `min_interval` after the latest request to the host started,
@@ -452,13 +481,17 @@ class _HostRewriter:
         self._to_mirror = mapping
         self._to_original = {mirror: host for host, mirror in mapping.items()}
 
-    def to_wire(self, url: str) -> str:
+    def to_wire(self, url: str) -> tuple[str, SplitResult]:
+        """The URL to send (a mirror's, over http, for a rewritten host) and its parts."""
         parts = urlsplit(url)
+        if not self._to_mirror:
+            return url, parts
         netloc = _normal_netloc(parts.netloc)
         mirror = self._to_mirror.get(netloc) or self._to_mirror.get((parts.hostname or "").rstrip("."))
         if mirror is None:
-            return url
-        return urlunsplit(("http", mirror, parts.path or "/", parts.query, ""))
+            return url, parts
+        wire = SplitResult("http", mirror, parts.path or "/", parts.query, "")
+        return wire.geturl(), wire  # its parts as urlsplit would give them back, without splitting again
 
     def resolve(self, current: str, location: str) -> str:
         """The URL a Location header sent from `current` (an original-host URL) points at.
@@ -473,36 +506,265 @@ class _HostRewriter:
         return urlunsplit((urlsplit(current).scheme, original, parts.path, parts.query, parts.fragment))
 
 
-class _Session(requests.Session):
-    """A session that reads what requests takes from the environment (proxy variables, a CA bundle
-    variable, ~/.netrc) once per host and run, not on every request: requests walks os.environ
-    twice a request for the proxies, a sixth of the CPU of a 304. The same values, looked up the same
-    way; `trust_env` is off so that requests does not look them up again."""
+@dataclass
+class _Route:
+    """What one scheme://netloc needs, worked out once per host and run: what the environment says
+    (proxy variables, a CA bundle variable, ~/.netrc), how requests would prepare its URLs, and the
+    connection pool (its manager and certificate settings)."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.trust_env = False
-        self._environment: dict[tuple[str, str], dict[str, Any]] = {}
+    proxy: str | None  # the proxy URL requests would select, None for a direct connection
+    verify: str | bool  # a CA bundle path from the environment, or True for requests' default bundle
+    auth: str | None  # the Authorization header for ~/.netrc credentials
+    # "scheme://netloc" when requests' URL preparation leaves this scheme and netloc as they are, so
+    # that a plain path and query need no preparation either (`_prepare`); None otherwise.
+    origin: str | None = None
+    connection: _Connection | None = None  # set by the route's first request that gets a pool
 
-    def get_redirect_target(self, resp: requests.Response) -> str | None:
-        """requests decodes a Location header as UTF-8 and raises on anything else (a Shift_JIS
-        path), which stopped the whole run; read it as `_location` does."""
-        location = resp.headers.get("Location") if resp.is_redirect else None
-        return _location(location) if location else None
 
-    def environment(self, url: str) -> dict[str, Any]:
-        """The proxies, verify and auth arguments requests would have derived for `url`."""
-        parts = urlsplit(url)
+@dataclass
+class _Connection:
+    """How a route's requests are sent, after its URL and proxy were checked once."""
+
+    manager: PoolManager
+    host: dict[str, Any]  # scheme, host and port, as the manager's connection_from_host takes them
+    pool_kwargs: dict[str, Any]
+    bundle: str | None  # the CA bundle an https pool verifies with (checked to exist)
+    authorization: str | None  # netrc's, else the credentials in the URL's netloc
+    absolute: bool  # through a plain-http proxy the request target is the whole URL
+    bundle_is_dir: bool = False
+    pool: HTTPConnectionPool | None = None  # the manager's pool for the route, while it is open
+
+
+class _Session:
+    """urllib3 connection pools doing for each request what requests' `Session.get(url, stream=True,
+    allow_redirects=False)` did, without its per-request machinery (merging settings, hooks, the
+    redirect look-ahead, the Response model: a third of the fetching thread's CPU). The same pools
+    and proxy managers (requests' HTTPAdapter holds them), the same retry policy, headers, URL
+    preparation, cookies and exceptions. What depends only on the scheme and host (the environment,
+    the proxy, the pool's settings, credentials) is worked out once per host and run (`_Route`), not
+    on every request."""
+
+    def __init__(self, settings: FetchSettings) -> None:
+        self._adapter = HTTPAdapter(
+            max_retries=_make_retry(settings), pool_maxsize=max(10, settings.max_workers, settings.per_host)
+        )
+        headers = requests.utils.default_headers()
+        headers["User-Agent"] = settings.user_agent
+        for header in headers.items():
+            check_header_validity(header)  # once: only the request's own headers vary
+        self._headers: dict[str, str] = dict(headers)  # requests' order: User-Agent, Accept-Encoding, ...
+        self._cookies = RequestsCookieJar()  # a session's cookies, sent back as requests did
+        self._cookies_set = False  # until a cookie is set, the jar is not walked (counting it) per request
+        self._routes: dict[tuple[str, str], _Route] = {}
+        self._routes_lock = threading.Lock()
+
+    def get_adapter(self, url: str) -> HTTPAdapter:
+        """The adapter holding the pools and the retry policy (`.max_retries`), as requests names it."""
+        return self._adapter
+
+    def close(self) -> None:
+        self._adapter.close()
+        for route in list(self._routes.values()):
+            if route.connection is not None and route.connection.pool is not None:
+                route.connection.pool.close()  # those the manager no longer holds, too
+
+    def get(
+        self, url: str, parts: SplitResult, headers: dict[str, str], timeout: Timeout
+    ) -> tuple[BaseHTTPResponse, float]:
+        """One GET of `url` (split into `parts`; not followed if it redirects), its body unread; and the
+        seconds until its headers arrived. Raises requests' exceptions, as requests did."""
+        route = self._route(url, parts)
+        prepared_url, target = _prepare(url, parts, route)
+        for header in headers.items():
+            check_header_validity(header)
+        merged = {**self._headers, **headers}
+        sent: PreparedRequest | None = None
+        if self._cookies_set and self._cookies:
+            sent = cast(PreparedRequest, _Sent(prepared_url, merged))  # what requests' cookie helpers read
+            if cookie := get_cookie_header(self._cookies, sent):
+                merged["Cookie"] = cookie
+        connection = route.connection or self._connect(prepared_url, route)
+        if connection.authorization is not None:
+            merged["Authorization"] = connection.authorization
+        if connection.absolute:
+            target = urldefragauth(prepared_url)
+
+        def send(pool: HTTPConnectionPool) -> BaseHTTPResponse:
+            return pool.urlopen(
+                "GET",
+                target,
+                body=None,
+                headers=merged,
+                redirect=False,
+                assert_same_host=False,
+                preload_content=False,
+                decode_content=False,
+                retries=self._adapter.max_retries,
+                timeout=timeout,
+                chunked=False,
+            )
+
+        start = time.perf_counter()
+        try:
+            response = send(self._pool(connection))
+        except (ProtocolError, OSError) as error:
+            raise requests.exceptions.ConnectionError(error) from error
+        except MaxRetryError as error:
+            raise _retry_error(error) from error
+        except ClosedPoolError as error:
+            raise requests.exceptions.ConnectionError(error) from error
+        except ProxyError as error:
+            raise requests.exceptions.ProxyError(error) from error
+        except Urllib3SSLError as error:
+            raise requests.exceptions.SSLError(error) from error
+        except ReadTimeoutError as error:
+            raise requests.exceptions.ReadTimeout(error) from error
+        except InvalidHeader as error:
+            raise requests.exceptions.InvalidHeader(error) from error
+        elapsed = time.perf_counter() - start
+        if "Set-Cookie" in response.headers or "Set-Cookie2" in response.headers:
+            sent = sent or cast(PreparedRequest, _Sent(prepared_url, merged))
+            extract_cookies_to_jar(self._cookies, sent, response)
+            self._cookies_set = True
+        if response.status == 304:
+            # No body (http.client reads none): marking it read hands the connection back to the pool
+            # for the next request, where requests closed it.
+            response.drain_conn()
+        elif _bodiless(response):
+            _drain(response)  # requests read a redirect's body (for its look-ahead), freeing the connection
+        return response, elapsed
+
+    def _route(self, url: str, parts: SplitResult) -> _Route:
         key = (parts.scheme, parts.netloc)
-        if (known := self._environment.get(key)) is None:
+        if (known := self._routes.get(key)) is None:
             bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-            known = {
-                "proxies": requests.utils.get_environ_proxies(url, no_proxy=None),
-                "verify": bundle or True,
-                "auth": requests.utils.get_netrc_auth(url),
-            }
-            self._environment[key] = known
+            netrc = requests.utils.get_netrc_auth(url)
+            known = _Route(
+                proxy=select_proxy(url, requests.utils.get_environ_proxies(url, no_proxy=None)),
+                verify=bundle or True,
+                auth=_basic_auth_str(*netrc) if netrc else None,
+                origin=_unchanged_origin(parts.scheme, parts.netloc),
+            )
+            with self._routes_lock:
+                known = self._routes.setdefault(key, known)
         return known
+
+    def _connect(self, url: str, route: _Route) -> _Connection:
+        """The route's pool manager and pool settings, as requests' adapter would choose them for
+        `url` (prepared): raises as requests did for a malformed host, proxy or CA bundle."""
+        parsed = urlsplit(url)
+        pool_kwargs: dict[str, Any] = {"cert_reqs": "CERT_REQUIRED"}
+        if isinstance(route.verify, str):
+            pool_kwargs["ca_cert_dir" if os.path.isdir(route.verify) else "ca_certs"] = route.verify
+        try:
+            host = {"scheme": parsed.scheme.lower(), "host": parsed.hostname, "port": parsed.port}
+        except ValueError as error:
+            raise requests.exceptions.InvalidURL(error) from error
+        try:
+            if route.proxy:
+                proxy = prepend_scheme_if_needed(route.proxy, "http")
+                if not parse_url(proxy).host:
+                    raise requests.exceptions.InvalidProxyURL(
+                        "Please check proxy URL. It is malformed and could be missing the host."
+                    )
+                manager: PoolManager = self._adapter.proxy_manager_for(proxy)
+            else:
+                manager = self._adapter.poolmanager
+        except LocationValueError as error:
+            raise requests.exceptions.InvalidURL(error) from error
+        bundle = None
+        if url.lower().startswith("https"):
+            bundle = route.verify if isinstance(route.verify, str) else DEFAULT_CA_BUNDLE_PATH
+            if not bundle or not os.path.exists(bundle):
+                raise OSError(f"Could not find a suitable TLS CA certificate bundle, invalid path: {bundle}")
+        if route.auth is not None:
+            authorization: str | None = route.auth
+        else:
+            credentials = get_auth_from_url(url)
+            authorization = _basic_auth_str(*credentials) if any(credentials) else None
+        connection = _Connection(
+            manager=manager,
+            host=host,
+            pool_kwargs=pool_kwargs,
+            bundle=bundle,
+            authorization=authorization,
+            absolute=bool(route.proxy)
+            and parsed.scheme.lower() != "https"
+            and not cast(str, route.proxy).lower().startswith("socks"),
+            bundle_is_dir=bundle is not None and os.path.isdir(bundle),
+        )
+        self._pool(connection)  # raises for a host urllib3 cannot use, before the route keeps it
+        route.connection = connection
+        return connection
+
+    @staticmethod
+    def _pool(connection: _Connection) -> HTTPConnectionPool:
+        """The connection pool requests' adapter would use, with its certificate settings, asked of the
+        manager once per route (as requests did for every request) and kept while it is open. The
+        manager forgets the pools of hosts beyond its ten latest without closing them (urllib3 2), so
+        a route keeps its pool and connections for the run, and `close` closes them."""
+        if (pool := connection.pool) is not None and pool.pool is not None:
+            return pool
+        try:
+            manager, host = connection.manager, connection.host
+            pool = manager.connection_from_host(**host, pool_kwargs=connection.pool_kwargs)
+        except LocationValueError as error:
+            raise requests.exceptions.InvalidURL(error) from error
+        if connection.bundle is not None:
+            pool.cert_reqs = "CERT_REQUIRED"  # type: ignore[attr-defined]
+            if connection.bundle_is_dir:
+                pool.ca_cert_dir = connection.bundle  # type: ignore[attr-defined]
+            else:
+                pool.ca_certs = connection.bundle  # type: ignore[attr-defined]
+        connection.pool = pool
+        return pool
+
+
+# Path and query characters that requests' URL preparation (urllib3's parse_url, then requote_uri)
+# leaves as they are: RFC 3986 unreserved characters, sub-delimiters, ":", "@" and "/" (and "?" in a
+# query). A "%" is not among them: parse_url upper-cases percent-escapes.
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/]*")
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*")
+
+
+def _unchanged_origin(scheme: str, netloc: str) -> str | None:
+    """ "scheme://netloc" when requests' URL preparation gives it back as it is, else None."""
+    origin = f"{scheme}://{netloc}"
+    prepared = PreparedRequest()
+    try:
+        prepared.prepare_url(origin + "/", None)
+    except requests.RequestException:
+        return None  # raised again, as requests raised it, by the request itself (`_prepare`)
+    return origin if prepared.url == origin + "/" else None
+
+
+def _prepare(url: str, parts: SplitResult, route: _Route) -> tuple[str, str]:
+    """The URL as requests' `PreparedRequest.prepare_url` gives it, and its request target
+    (`path_url`). A plain URL (an unchanged origin, a path and query of plain characters without dot
+    segments, no fragment) is its own prepared form, so requests' preparation, a seventh of a 304's
+    CPU, runs only for the others; `tests/test_fetch_prepare.py` holds the two to the same answers."""
+    path, query = parts.path, parts.query
+    plain = (
+        route.origin is not None
+        and not parts.fragment
+        and _PLAIN_PATH.fullmatch(path) is not None
+        and "/." not in path
+        and _PLAIN_QUERY.fullmatch(query) is not None
+        and url == route.origin + path + (f"?{query}" if query else "")
+    )
+    if plain:
+        target = (path or "/") + (f"?{query}" if query else "")
+        return f"{route.origin}{target}", target
+    prepared = PreparedRequest()
+    prepared.prepare_url(url, None)  # requests' own normalization and quoting, and its InvalidURL
+    return cast(str, prepared.url), prepared.path_url
+
+
+def _is_user_agent_line(line: str) -> bool:
+    """Whether RobotFileParser reads `line` as a group's User-agent line (without one, it has no
+    rules: it reads every other line only after a User-agent line)."""
+    field, colon, _ = line.split("#", 1)[0].strip().partition(":")
+    return bool(colon) and field.strip().lower() == "user-agent"
 
 
 def _location(header: str) -> str:
@@ -519,8 +781,59 @@ def _location(header: str) -> str:
         return "".join(chr(byte) if byte < 0x80 else f"%{byte:02X}" for byte in raw)
 
 
-def _make_session(settings: FetchSettings) -> _Session:
-    retry = _PoliteRetry(
+@dataclass
+class _Sent:
+    """The request as requests' cookie helpers read it (its URL and headers)."""
+
+    url: str
+    headers: dict[str, str]
+
+
+def _retry_error(error: MaxRetryError) -> requests.RequestException:
+    """requests' exception for urllib3's exhausted retries, by their last reason."""
+    reason = error.reason
+    if isinstance(reason, Urllib3ConnectTimeout) and not isinstance(reason, NewConnectionError):
+        return requests.exceptions.ConnectTimeout(error)
+    if isinstance(reason, ResponseError):
+        return requests.exceptions.RetryError(error)
+    if isinstance(reason, ProxyError):
+        return requests.exceptions.ProxyError(error)
+    if isinstance(reason, Urllib3SSLError):
+        return requests.exceptions.SSLError(error)
+    return requests.exceptions.ConnectionError(error)
+
+
+def _drain(response: BaseHTTPResponse) -> None:
+    """Read a redirect's body to its end, failing as requests' `Response.content` did."""
+    try:
+        for _ in response.stream(10 * 1024, decode_content=True):
+            pass
+    except (ProtocolError, DecodeError):
+        response.read(decode_content=False)
+    except ReadTimeoutError as error:
+        raise requests.exceptions.ConnectionError(error) from error
+    except Urllib3SSLError as error:
+        raise requests.exceptions.SSLError(error) from error
+
+
+def _bodiless(response: BaseHTTPResponse) -> bool:
+    """A redirect or a 304: an answer whose body, if any, is read to its end and not kept."""
+    if response.status == 304:
+        return True
+    return response.status in REDIRECT_STATUSES and bool(response.headers.get("Location"))
+
+
+def _close(response: BaseHTTPResponse) -> None:
+    """As requests' `Response.close` after a streamed answer: the connection is closed unless its
+    body was read to the end (a redirect's or a 304's, by `_drain`; a 2xx body read to its end has
+    handed it back already), then handed back to its pool."""
+    if not _bodiless(response):
+        response.close()
+    response.release_conn()
+
+
+def _make_retry(settings: FetchSettings) -> _PoliteRetry:
+    return _PoliteRetry(
         total=settings.retries,
         connect=settings.retries,
         read=min(settings.retries, 1),  # a server silent for read_timeout is retried once, not every time
@@ -532,12 +845,6 @@ def _make_session(settings: FetchSettings) -> _Session:
         raise_on_status=False,  # give back the last answer so the error can say what it was
         retry_after_cap=settings.max_retry_after,
     )
-    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=max(10, settings.max_workers, settings.per_host))
-    session = _Session()
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    session.headers["User-Agent"] = settings.user_agent
-    return session
 
 
 def _request_headers(request: FetchRequest) -> dict[str, str]:
@@ -552,9 +859,14 @@ def _request_headers(request: FetchRequest) -> dict[str, str]:
 
 
 def _read_reply(
-    url: str, response: requests.Response, accept: tuple[str, ...] | None, max_bytes: int, page_timeout: float
+    url: str,
+    response: BaseHTTPResponse,
+    elapsed: float,
+    accept: tuple[str, ...] | None,
+    max_bytes: int,
+    page_timeout: float,
 ) -> _Reply:
-    status = response.status_code
+    status = response.status
     if status in REDIRECT_STATUSES and response.headers.get("Location"):
         return _Reply(status, response.headers, location=_location(response.headers["Location"]))
     if status == 304:
@@ -562,20 +874,22 @@ def _read_reply(
     if not 200 <= status < 300:
         raise _status_error(url, response)
     _check_content_type(url, response.headers.get("Content-Type"), accept)
-    return _Reply(status, response.headers, content=_read_capped(url, response, max_bytes, page_timeout))
+    return _Reply(
+        status, response.headers, content=_read_capped(url, response, elapsed, max_bytes, page_timeout)
+    )
 
 
-def _next_piece(response: requests.Response) -> bytes:
+def _next_piece(response: BaseHTTPResponse) -> bytes:
     """Whatever the connection has next (one read, at most CHUNK_BYTES), decoded; b"" at the end.
     One read at a time, so the page deadline is checked however slowly the bytes come."""
     try:
-        return cast(bytes, response.raw.read1(CHUNK_BYTES, decode_content=True))
+        return response.read1(CHUNK_BYTES, decode_content=True)
     except (Urllib3HTTPError, OSError) as error:
         raise requests.exceptions.ConnectionError(error) from error
 
 
-def _status_error(url: str, response: requests.Response) -> FetchError:
-    status = response.status_code
+def _status_error(url: str, response: BaseHTTPResponse) -> FetchError:
+    status = response.status
     reason = response.reason or _status_phrase(status)
     retries = _retries_used(response)
     after = f" after {retries} {'retry' if retries == 1 else 'retries'}" if retries else ""
@@ -592,8 +906,8 @@ def _status_phrase(status: int) -> str:
         return "(unknown status)"
 
 
-def _retries_used(response: requests.Response) -> int:
-    retries = getattr(response.raw, "retries", None)
+def _retries_used(response: BaseHTTPResponse) -> int:
+    retries = response.retries
     return len(retries.history) if retries is not None else 0
 
 
@@ -608,7 +922,9 @@ def _check_content_type(url: str, content_type: str | None, accept: tuple[str, .
         )
 
 
-def _read_capped(url: str, response: requests.Response, max_bytes: int, page_timeout: float) -> bytes:
+def _read_capped(
+    url: str, response: BaseHTTPResponse, elapsed: float, max_bytes: int, page_timeout: float
+) -> bytes:
     """Stream the body, refusing it (before or while reading) once it exceeds `max_bytes` or takes
     longer than `page_timeout` (counted from the request: a server dripping a byte a second never
     trips the read timeout, which bounds only the wait for the next bytes)."""
@@ -619,7 +935,10 @@ def _read_capped(url: str, response: requests.Response, max_bytes: int, page_tim
         )
     chunks: list[bytes] = []
     total = 0
-    deadline = time.monotonic() + max(0.0, page_timeout - response.elapsed.total_seconds())
+    deadline = time.monotonic() + max(0.0, page_timeout - elapsed)
+    # Uncompressed, the body is whole once its declared length has come: asking for more would only be
+    # told so (a read of its own). A decoder may still hold decoded bytes when the raw ones are all in.
+    plain = "Content-Encoding" not in response.headers
     while chunk := _next_piece(response):
         if time.monotonic() > deadline:
             raise FetchError(
@@ -633,6 +952,8 @@ def _read_capped(url: str, response: requests.Response, max_bytes: int, page_tim
                 f"{url}: body exceeds the limit of {max_bytes} bytes; stopped reading", ErrorKind.TOO_LARGE
             )
         chunks.append(chunk)
+        if plain and response.length_remaining == 0:
+            break
     return b"".join(chunks)
 
 
@@ -756,6 +1077,7 @@ def _host_key(url: str) -> str:
     return _normal_netloc(urlsplit(url).netloc)
 
 
+@lru_cache(maxsize=1024)  # a run has few hosts, and each page's netloc is normalized three times
 def _normal_netloc(netloc: str) -> str:
     """host[:port] lower-cased, without the trailing dot of a fully qualified name, in IDNA form."""
     host, colon, port = netloc.lower().rpartition("@")[2].partition(":")
