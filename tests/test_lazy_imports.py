@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from ingest.isolation import ExtractLimits, run_limited
 
@@ -43,3 +44,24 @@ def test_the_pipeline_loads_no_html_parser_until_a_page_is_read() -> None:
     (ingest.languages only parses a page to pair it with its other language)."""
     modules = loaded_after("import ingest.cli, ingest.pipeline, ingest.languages")
     assert "bs4" not in modules and "ingest.extract.html" not in modules
+
+
+def test_a_run_whose_pages_are_all_read_in_the_pool_never_loads_the_html_parser(tmp_path: Path) -> None:
+    """Its workers have the extractors preloaded; the run's own process only hands them the pages."""
+    from test_pool import HOST, PAGES, _pages, _serve, _sources
+
+    sources = _sources(tmp_path / "sources", isolate=True)
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom ingest.pipeline import run\n"
+        f"outcome = run(Path({str(sources)!r}), Path({str(tmp_path / 'snapshots')!r}), "
+        f"rewrite_hosts={{{HOST!r}: sys.argv[1]}})\n"
+        "print(len(outcome.snapshot.records))\nprint('\\n'.join(sys.modules))"
+    )
+    with _serve(_pages(PAGES)) as mirror:
+        done = subprocess.run(
+            [sys.executable, "-c", script, mirror], capture_output=True, text=True, check=True
+        )
+    records, *modules = done.stdout.split()
+    assert int(records) == PAGES  # every page was read, in the workers
+    assert "bs4" not in modules and "ingest.extract.html" not in modules
+    assert "ingest.extract" in modules

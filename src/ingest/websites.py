@@ -25,8 +25,8 @@ from ingest.snapshot import SnapshotStore
 from ingest.sources import HtmlSource
 
 if TYPE_CHECKING:
+    from ingest.extract import HtmlExtraction
     from ingest.extract.guidelines import DocumentLink
-    from ingest.extract.html import HtmlExtraction
 
 log = logging.getLogger(__name__)
 
@@ -226,9 +226,7 @@ def _submit(pools: _Pool, job: _Job, store: SnapshotStore) -> Future[HtmlExtract
     job.reused = _unchanged_page_records(run, job.page, fetched)
     if job.reused is not None:
         return None
-    # Imported only once a page needs reading: a run of 304s never loads BeautifulSoup (0.15 s).
-    from ingest.extract import is_pdf
-    from ingest.extract.html import extract_html
+    from ingest.extract import is_pdf, read_html
 
     try:
         content = _content(job.page, fetched, store)
@@ -242,7 +240,7 @@ def _submit(pools: _Pool, job: _Job, store: SnapshotStore) -> Future[HtmlExtract
         "content_type": job.page.content_type,
         "fetched_at": fetched.fetched_at,
     }
-    return pool.submit(extract_html, (content,), kwargs, what=fetched.final_url)
+    return pool.submit(read_html, (content,), kwargs, what=fetched.final_url)
 
 
 def _settle(run: WebsiteRun, jobs: list[_Job], store: SnapshotStore, *, main: bool) -> WebsiteRun:
@@ -353,8 +351,7 @@ def extract_page(
     Sets the page's extractor, fallback and missing-field facts. A page that moved adds its new
     address to the records' links, so the move shows up as a change to review. `extracted`: the
     page's extraction already under way in the pool."""
-    from ingest.extract import is_pdf
-    from ingest.extract.html import extract_html
+    from ingest.extract import is_pdf, read_html
 
     url = page.final_url or page.url
     if is_pdf(content):  # a call document linked from a page
@@ -366,7 +363,7 @@ def extract_page(
         extraction = (
             extracted.result()
             if extracted is not None
-            else extract_html(
+            else read_html(
                 content, url=url, source_id=source.id, content_type=page.content_type, fetched_at=fetched_at
             )
         )

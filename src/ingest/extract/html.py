@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import Enum
 from urllib.parse import urlsplit
@@ -18,6 +17,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup
 
 from ingest.errors import ErrorKind, ExtractError
+from ingest.extract import HtmlExtraction
 from ingest.extract.catalogue import load_catalogue
 from ingest.extract.decode import decode_html
 from ingest.extract.periods import find_moments
@@ -35,16 +35,6 @@ from ingest.extract.soup import (
 )
 from ingest.models import CallPeriod, Program, Provenance, ProvenanceKind
 from ingest.normalize import canonical_text, clean_text, sha256_bytes
-
-
-@dataclass
-class HtmlExtraction:
-    """What one page gave: its records, which extractor read it, and what that extractor missed."""
-
-    programs: list[Program]
-    extractor: str
-    fell_back: bool
-    missing: list[str] = field(default_factory=list)
 
 
 def extract_html(
