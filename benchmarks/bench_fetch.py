@@ -113,8 +113,9 @@ class _Body:
 
 
 @contextmanager
-def serve(folder: Path) -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(folder)))
+def serve(folder: Path, handler: type[Handler] = Handler) -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(folder)))
+    server.daemon_threads = True  # a kept-alive connection's thread never holds up the shutdown
     server.validators = True  # type: ignore[attr-defined]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:

@@ -27,7 +27,6 @@ benchmarks/bench_fetch_client.py` (the first line printed names the `ingest` mea
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
 import hashlib
 import http.client
@@ -36,11 +35,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from functools import partial
-from http.server import ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
 
 import urllib3
@@ -110,19 +106,6 @@ class KeepAliveHandler(Handler):
     wbufsize = -1
 
 
-@contextlib.contextmanager
-def serve_keep_alive(folder: Path) -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(KeepAliveHandler, directory=str(folder)))
-    server.daemon_threads = True
-    server.validators = True  # type: ignore[attr-defined]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def etags_of(site: Path, pages: list[str]) -> dict[str, str]:
     """Each page's ETag as bench_fetch.Handler computes it."""
     return {page: '"' + hashlib.sha256((site / page).read_bytes()).hexdigest()[:16] + '"' for page in pages}
@@ -159,7 +142,7 @@ def main() -> None:
         subprocess.run(make, check=True, capture_output=True)
         pages = (site / "urls.txt").read_text().split()
         etags = etags_of(site, pages)
-        with (serve_keep_alive if args.keep_alive else serve)(site) as server:
+        with serve(site, KeepAliveHandler if args.keep_alive else Handler) as server:
             port = server.server_address[1]
             if args.profile:
                 profile(pages, etags, port)
