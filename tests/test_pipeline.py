@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -39,6 +40,9 @@ def test_first_run_writes_a_snapshot_and_an_unchanged_rerun_only_logs(
     store = SnapshotStore(snapshots)
     [only] = [store.load(name) for name in store.names()]
     assert len(only.records) == 11
+    # The manifest's hash is of the records file as written (made once, for both).
+    written = (only.path / "records.json").read_bytes()
+    assert only.manifest.records_sha256 == hashlib.sha256(written).hexdigest()
     assert json.loads((only.path / "changes.json").read_text())["changes"] == []
     [raw] = [p for p in (snapshots / "raw").rglob("*") if p.is_file()]
     assert raw.read_bytes() == REFERENCE.read_bytes()

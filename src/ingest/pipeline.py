@@ -152,6 +152,7 @@ def _run_locked(
     ):
         store.log_check(now, f"unchanged since {previous.name}: {len(results)} sources, content hashes equal")
         return RunOutcome(snapshot=None, previous=previous, changes=[], sources=results, notes=notes)
+    records_text = records_json(records)
     manifest = Manifest(
         snapshot=snapshot_name(now),
         created_at=now,
@@ -159,7 +160,7 @@ def _run_locked(
         extractor_fingerprint=extractor_fingerprint(),
         previous=previous.name if previous else None,
         sources=results,
-        records_sha256=sha256_bytes(records_json(records).encode()),
+        records_sha256=sha256_bytes(records_text.encode()),
         programs=len(records),
         notes=notes,
     )
@@ -180,6 +181,7 @@ def _run_locked(
         changes=changes,
         report=report,
         undetected=undetected,
+        records_text=records_text,
     )
     store.log_check(now, f"wrote {snapshot.name}: {len(changes)} change(s)")
     return RunOutcome(
