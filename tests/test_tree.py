@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 from pathlib import Path
@@ -69,6 +70,10 @@ def assert_same_tree(text: str) -> None:
     assert str(actual) == str(expected)
     assert actual.decode() == expected.decode()
     assert actual.original_encoding == expected.original_encoding
+    # The extractors copy subtrees (soup.py); a copied soup is parsed again by the same builder.
+    assert copy.copy(actual).decode() == copy.copy(expected).decode()
+    for mine_tag, theirs_tag in zip(actual.find_all(True), expected.find_all(True), strict=True):
+        assert copy.copy(mine_tag).decode() == copy.copy(theirs_tag).decode()
     for attribute in (
         "open_tag_counter",
         "tagStack",

@@ -26,7 +26,7 @@ def parse_html(text: str) -> BeautifulSoup:
 class FastHtmlBuilder(LXMLTreeBuilder):
     """bs4's lxml HTML builder with lean start/end/data paths (one builder per document)."""
 
-    def start(self, name: str, attrib: dict[str, str], nsmap: dict[str, str] | None = None) -> None:  # type: ignore[override]
+    def start(self, name: str, attrib: dict[Any, Any], nsmap: dict[str, str] | None = None) -> None:  # type: ignore[override]
         soup = self.soup
         if nsmap or name[0] == "{" or len(self.nsmaps) > 1 or soup is None or soup.parse_only:
             super().start(name, attrib, nsmap or {})  # namespaced markup: bs4's general path
