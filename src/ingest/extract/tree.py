@@ -28,12 +28,12 @@ class FastHtmlBuilder(LXMLTreeBuilder):
 
     def start(self, name: str, attrib: dict[Any, Any], nsmap: dict[str, str] | None = None) -> None:  # type: ignore[override]
         soup = self.soup
-        if nsmap or name[0] == "{" or len(self.nsmaps) > 1 or soup is None or soup.parse_only:
+        if nsmap or name[:1] == "{" or len(self.nsmaps) > 1 or soup is None or soup.parse_only:
             super().start(name, attrib, nsmap or {})  # namespaced markup: bs4's general path
             return
         # lxml gives str values, which the attribute dict's __setitem__ stores unchanged.
         attrs = self.attribute_dict_class(attrib)
-        if attrs and any(key[0] == "{" for key in attrs):
+        if attrs and any(key[:1] == "{" for key in attrs):
             super().start(name, attrib, {})
             return
         if soup.current_data:
@@ -42,7 +42,7 @@ class FastHtmlBuilder(LXMLTreeBuilder):
         previous = soup._most_recent_element
         # What Tag.__init__ sets for a builder-made tag, and what handle_starttag/pushTag do after it.
         tag = Tag.__new__(Tag)
-        tag.parser_class = BeautifulSoup
+        tag.parser_class = type(soup)
         tag.name = name
         tag.namespace = None
         tag._namespaces = self.active_namespace_prefixes[-1]
