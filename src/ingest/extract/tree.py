@@ -39,7 +39,6 @@ class FastHtmlBuilder(LXMLTreeBuilder):
         if soup.current_data:
             _flush(soup)
         parent = soup.currentTag
-        previous = soup._most_recent_element
         # What Tag.__init__ sets for a builder-made tag, and what handle_starttag/pushTag do after it.
         tag = Tag.__new__(Tag)
         tag.parser_class = type(soup)
@@ -53,16 +52,7 @@ class FastHtmlBuilder(LXMLTreeBuilder):
         tag.attrs = self._replace_cdata_list_attribute_values(name, attrs) if attrs else attrs
         tag.known_xml = False
         tag.contents = []
-        tag.parent = parent
-        tag.previous_element = previous
-        if previous is not None:
-            previous.next_element = tag
-        tag.next_element = None
-        tag.next_sibling = None
-        siblings = parent.contents if parent is not None else None
-        tag.previous_sibling = siblings[-1] if siblings else None
-        if siblings:
-            siblings[-1].next_sibling = tag
+        _append(soup, tag, parent)
         tag.hidden = False
         if name == "meta":
             self.set_up_substitutions(tag)
@@ -71,9 +61,6 @@ class FastHtmlBuilder(LXMLTreeBuilder):
         tag.preserve_whitespace_tags = self.preserve_whitespace_tags
         container = self.string_containers.get(name)
         tag.interesting_string_types = {container} if container else _MAIN_CONTENT_STRING_TYPES
-        soup._most_recent_element = tag
-        if siblings is not None:
-            siblings.append(tag)
         soup.tagStack.append(tag)
         soup.currentTag = tag
         soup.open_tag_counter[name] += 1
@@ -118,19 +105,23 @@ def _flush(soup: Any) -> None:
     # parse only appends (no ancestor of the current tag has a next sibling yet).
     string = str.__new__(cls, text)
     string.hidden = False
-    parent = soup.currentTag
+    _append(soup, string, soup.currentTag)
+
+
+def _append(soup: Any, node: Any, parent: Tag | None) -> None:
+    """Link a new tag or string in as the last child of `parent` and the last element of the document,
+    as bs4's object_was_parsed and pushTag do (the same attributes, in the same order)."""
     previous = soup._most_recent_element
-    string.parent = parent
-    string.previous_element = previous
+    node.parent = parent
+    node.previous_element = previous
     if previous is not None:
-        previous.next_element = string
-    string.next_element = None
-    string.next_sibling = None
-    siblings = parent.contents
+        previous.next_element = node
+    node.next_element = None
+    node.next_sibling = None
+    siblings = parent.contents if parent is not None else None
+    node.previous_sibling = siblings[-1] if siblings else None
     if siblings:
-        string.previous_sibling = siblings[-1]
-        siblings[-1].next_sibling = string
-    else:
-        string.previous_sibling = None
-    soup._most_recent_element = string
-    siblings.append(string)
+        siblings[-1].next_sibling = node
+    soup._most_recent_element = node
+    if siblings is not None:
+        siblings.append(node)
