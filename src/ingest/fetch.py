@@ -589,8 +589,9 @@ class _Session:
         if connection.absolute:
             target = urldefragauth(prepared_url)
 
-        def send(pool: HTTPConnectionPool) -> BaseHTTPResponse:
-            return pool.urlopen(
+        start = time.perf_counter()
+        try:
+            response = self._pool(connection).urlopen(
                 "GET",
                 target,
                 body=None,
@@ -603,10 +604,6 @@ class _Session:
                 timeout=timeout,
                 chunked=False,
             )
-
-        start = time.perf_counter()
-        try:
-            response = send(self._pool(connection))
         except (ProtocolError, OSError) as error:
             raise requests.exceptions.ConnectionError(error) from error
         except MaxRetryError as error:
