@@ -112,6 +112,20 @@ def _handler(host: str, state: SiteState) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+@contextmanager
+def serve_handler(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """One handler class served on 127.0.0.1 until the block ends; yields its address, host:port (what
+    `--rewrite-host` and `rewrite_hosts` take). A handler still busy never holds up the shutdown."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def _content_type(path: str) -> str:
     return "application/pdf" if path.endswith(".pdf") else "text/html"
 

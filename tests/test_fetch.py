@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -34,6 +34,7 @@ from ingest.fetch import (
     Validators,
     classify_exception,
 )
+from site_server import serve_handler
 
 JST = "www.jst.go.jp"
 AMED = "www.amed.go.jp"
@@ -273,15 +274,8 @@ def slow_server(delay: float, recorded: Recorded | None = None) -> Iterator[str]
         def log_message(self, format: str, *args: object) -> None:  # keep the test output clean
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True  # a handler still sleeping must not hold up shutdown
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_handler(Handler) as mirror:  # a handler still sleeping does not hold up the shutdown
+        yield mirror
 
 
 def test_read_timeout(httpserver: HTTPServer) -> None:

@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -15,6 +15,7 @@ import pytest
 
 from ingest.errors import ErrorKind, FetchError
 from ingest.fetch import Fetcher, FetchRequest, FetchResult, FetchSettings
+from site_server import serve_handler
 
 JST = "www.jst.go.jp"
 FAST: dict[str, Any] = {"connect_timeout": 1, "read_timeout": 0.5, "retries": 2, "backoff_factor": 0.01}
@@ -60,15 +61,11 @@ def misbehaving(mode: str, body: bytes = BODY) -> Iterator[tuple[str, list[str]]
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}", asked
-    finally:
-        stop.set()
-        server.shutdown()
-        server.server_close()
+    with serve_handler(Handler) as mirror:
+        try:
+            yield mirror, asked
+        finally:
+            stop.set()  # wakes the handlers still dripping, before the server stops
 
 
 def _fetcher(mirror: str, **overrides: Any) -> Fetcher:

@@ -8,12 +8,11 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
@@ -36,6 +35,7 @@ from ingest.fetch import (
     _Route,
     _unchanged_origin,
 )
+from site_server import serve_handler
 from test_fetch import FAST, JST
 
 PAGE = """<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">
@@ -117,15 +117,9 @@ def jst_site(robots: bytes | None = None, large: bytes = b"") -> Iterator[Site]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    site.mirror = f"127.0.0.1:{server.server_address[1]}"
-    try:
+    with serve_handler(Handler) as mirror:
+        site.mirror = mirror
         yield site
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def fetcher_for(site: Site, **overrides: object) -> Fetcher:

@@ -3,15 +3,15 @@ them once per host and run: a real proxy and a real server on 127.0.0.1 see what
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from ingest.fetch import Fetcher, FetchRequest, FetchResult, FetchSettings
+from site_server import serve_handler
 from test_fetch import FAST, JST, PAGE
 
 
@@ -32,13 +32,8 @@ def recording_server(seen: list[tuple[str, str | None]]) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_handler(Handler) as mirror:
+        yield mirror
 
 
 @pytest.fixture

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from ingest.extract.html import extract_html
 from ingest.isolation import POOL_MIN_PAGES, ExtractLimits, ExtractPool
 from ingest.pipeline import run
 from ingest.snapshot import SnapshotStore
+from site_server import serve_handler
 
 SITES = Path(__file__).resolve().parent / "fixtures" / "sites" / "v1"
 AT = datetime(2025, 5, 1, tzinfo=UTC)
@@ -151,13 +151,8 @@ def _serve(pages: dict[str, bytes], slow: str | None = None) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             return None
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_handler(Handler) as mirror:
+        yield mirror
 
 
 def _pages(count: int) -> dict[str, bytes]:
@@ -319,11 +314,9 @@ def test_a_304_keeps_the_content_type_of_the_stored_bytes_so_a_later_200_of_them
         def log_message(self, format: str, *args: object) -> None:
             return None
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     sources, snapshots = _sources(tmp_path / "sources", isolate=False, count=1), tmp_path / "snapshots"
-    mirror = {HOST: f"127.0.0.1:{server.server_address[1]}"}
-    try:
+    with serve_handler(Handler) as address:
+        mirror = {HOST: address}
         run(sources, snapshots, rewrite_hosts=mirror)
         second = run(sources, snapshots, rewrite_hosts=mirror)
         [page] = second.sources[0].pages
@@ -331,9 +324,6 @@ def test_a_304_keeps_the_content_type_of_the_stored_bytes_so_a_later_200_of_them
         validators["on"] = False
         with caplog.at_level(logging.INFO, logger="ingest.websites"):
             third = run(sources, snapshots, rewrite_hosts=mirror)
-    finally:
-        server.shutdown()
-        server.server_close()
     assert third.snapshot is None and not third.changes
     assert any("unchanged (same bytes), stored records reused" in r.getMessage() for r in caplog.records)
 
