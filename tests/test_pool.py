@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -98,6 +99,31 @@ def test_a_document_outliving_the_wall_clock_limit_is_stopped_and_the_next_one_i
             slow.result()
         assert time.monotonic() - started < 10
         assert quick.result() == 0
+
+
+def test_a_document_queued_behind_a_stuck_one_is_read_by_the_next_worker() -> None:
+    """A worker is handed its next document while it reads one; when that one is stopped, the
+    document queued behind it is read by the worker that replaces it, once."""
+    with ExtractPool(ExtractLimits(wall_seconds=0.5), workers=1) as pool:
+        first = pool.submit(os.getpid, (), {}, what="first")
+        stuck = pool.submit(nap, (30,), {}, what="stuck.html")
+        queued = pool.submit(os.getpid, (), {}, what="queued")
+        with pytest.raises(ExtractError, match=r"^stuck.html: extraction took longer than 0.5 s"):
+            stuck.result(timeout=10)
+        assert queued.result(timeout=10) not in (first.result(), os.getpid())
+
+
+def test_a_document_too_large_to_queue_waits_so_a_stuck_worker_is_still_stopped_on_time() -> None:
+    """A document larger than the worker's connection buffer is only sent to a worker that is free:
+    queued behind a stuck one, sending it would hold up the pool until that worker read it."""
+    with ExtractPool(ExtractLimits(wall_seconds=1), workers=1) as pool:
+        stuck = pool.submit(nap, (30,), {}, what="stuck.html")
+        large = pool.submit(len, (b"x" * 8_000_000,), {}, what="large.html")
+        started = time.monotonic()
+        with pytest.raises(ExtractError, match=r"^stuck.html: extraction took longer than 1 s"):
+            stuck.result(timeout=20)
+        assert time.monotonic() - started < 10
+        assert large.result(timeout=20) == 8_000_000
 
 
 def test_the_memory_limit_holds_in_every_worker() -> None:
