@@ -86,8 +86,9 @@ def snapshot_name(moment: datetime) -> str:
 
 
 def records_json(records: list[Program]) -> str:
-    data = [record.model_dump(mode="json") for record in sorted(records, key=lambda r: r.id)]
-    return canonical_json(data)
+    with no_cycle_collection():  # many new dicts, none in a cycle
+        data = [record.model_dump(mode="json") for record in sorted(records, key=lambda r: r.id)]
+        return canonical_json(data)
 
 
 class SnapshotStore:
@@ -314,12 +315,13 @@ class SnapshotStore:
             try:
                 files = {RECORDS: records_text if records_text is not None else records_json(records)}
                 if by_source is not None:
-                    files[BY_SOURCE] = canonical_json(
-                        {
-                            source: [r.model_dump(mode="json") for r in kept]
-                            for source, kept in by_source.items()
-                        }
-                    )
+                    with no_cycle_collection():
+                        files[BY_SOURCE] = canonical_json(
+                            {
+                                source: [r.model_dump(mode="json") for r in kept]
+                                for source, kept in by_source.items()
+                            }
+                        )
                 if report is not None:
                     files[REPORT] = report
                 if undetected:
