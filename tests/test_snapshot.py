@@ -72,6 +72,26 @@ def test_raw_bytes_are_deduplicated_and_verified(tmp_path: Path) -> None:
         store.read_raw(digest)
 
 
+def test_each_sources_records_round_trip_and_a_damaged_file_is_a_clear_error(tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path)
+    crest, presto = _program("crest"), _program("presto")
+    written = store.write(
+        _manifest(snapshot_name(NOW)), [crest, presto], by_source={"pdf": [crest, presto], "web": [presto]}
+    )
+    assert store.records_by_source(written) == {"pdf": [crest, presto], "web": [presto]}
+    by_source = written.path / "extracted.json"
+    damaged = {
+        b'{"pdf": [': r"extracted\.json: not a per-source record file \(Expecting value",
+        b'["not", "a", "mapping"]': r"extracted\.json: not a per-source record file \('list' object",
+        b'{"pdf": [], "web": [{"id": "crest"}]}': r"extracted\.json: invalid records \(1 errors\)",
+    }
+    os.chmod(by_source, 0o644)
+    for text, message in damaged.items():
+        by_source.write_bytes(text)
+        with pytest.raises(SnapshotError, match=message):
+            store.records_by_source(written)
+
+
 def test_incomplete_snapshot_is_a_clear_error(tmp_path: Path) -> None:
     folder = tmp_path / "2026-11-24T13-00-05Z"
     folder.mkdir()
