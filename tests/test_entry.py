@@ -81,24 +81,26 @@ def test_the_entry_point_loads_nothing_heavy_before_it_starts_the_forkserver() -
 
 
 PROBE = """
+import gc
 from multiprocessing import forkserver
 from ingest.__main__ import main
 status = main({args})
 server = forkserver._forkserver
-print(status, server._forkserver_pid is not None, *server._preload_modules)
+print(gc.get_freeze_count() > 0, status, server._forkserver_pid is not None, *server._preload_modules)
 """
 
 
 def test_a_first_run_starts_the_forkserver_with_the_extractors_preloaded(tmp_path: Path) -> None:
     args = ["run", "--sources", str(tmp_path / "missing"), "--snapshots", str(tmp_path / "snapshots")]
-    status, started, *preloaded = _last_line(PROBE.format(args=args))
+    frozen, status, started, *preloaded = _last_line(PROBE.format(args=args))
     assert status == "2"  # no sources.toml there: a configuration error, after the forkserver started
     assert started == "True" and preloaded == PRELOAD
+    assert frozen == "True"  # what is left is not collected again on the way out
 
 
 def test_a_later_run_and_other_commands_start_no_forkserver(tmp_path: Path) -> None:
     (tmp_path / "snapshots" / "2025-05-01T000000Z").mkdir(parents=True)
     later = ["run", "--sources", str(tmp_path / "missing"), "--snapshots", str(tmp_path / "snapshots")]
     for args, exit_status in ((later, "2"), (["--version"], "0")):
-        status, started, *_ = _last_line(PROBE.format(args=args))
+        _, status, started, *_ = _last_line(PROBE.format(args=args))
         assert (status, started) == (exit_status, "False"), args

@@ -7,6 +7,7 @@ pages, so they start it only when they need it (early, it cost an all-304 run 4%
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -18,7 +19,11 @@ def main(argv: list[str] | None = None) -> int:
         forkserver.start()
     from ingest.cli import main as command
 
-    return command(argv)
+    status = command(argv)
+    # The process ends here and frees its objects with it: the collector's last pass over all of
+    # them (40 ms after a run of 1,000 pages) would find nothing worth freeing first.
+    gc.freeze()
+    return status
 
 
 def first_run(args: list[str]) -> bool:
