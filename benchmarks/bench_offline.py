@@ -36,9 +36,17 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BASELINE = "c67322e"  # the branch point of issue 12
-CHILD = (
-    "import sys; sys.path.insert(0, sys.argv[1]); from ingest.cli import main; sys.exit(main(sys.argv[2:]))"
-)
+# The `ingest` command as its script runs it (its entry point, ingest.__main__.main, where the checkout
+# has one; the baseline's script called ingest.cli.main), from the checkout's src.
+CHILD = """import sys
+sys.path.insert(0, sys.argv[1])
+sys.argv = ["ingest", *sys.argv[2:]]
+try:
+    from ingest.__main__ import main
+except ImportError:
+    from ingest.cli import main
+sys.exit(main())
+"""
 SNAPSHOT_NAME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z(?:-\d+)?")
 
 
@@ -65,8 +73,9 @@ def website_hosts() -> list[str]:
 
 def fresh_clone(work: Path, name: str) -> Path:
     folder = work / name
-    for part in ("sources", "snapshots", "reviews"):
-        shutil.copytree(ROOT / part, folder / part)
+    for part in ("sources", "snapshots", "reviews"):  # as far as they exist: a fresh clone has no snapshots
+        if (ROOT / part).is_dir():
+            shutil.copytree(ROOT / part, folder / part)
     return folder
 
 
