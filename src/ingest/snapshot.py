@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from filelock import FileLock, Timeout
 from pydantic import TypeAdapter, ValidationError
@@ -56,6 +56,7 @@ _NAME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z(?:-\d+)?$")
 _ABANDONED_AFTER = 3600  # seconds: an older .tmp-* folder belongs to a run that was killed
 ProgramList = TypeAdapter(list[Program])
 ProgramsBySource = TypeAdapter(dict[str, list[Program]])
+T = TypeVar("T")
 ChangeList = TypeAdapter(list[Change])
 UndetectedList = TypeAdapter(list[UndetectedUpdate])
 
@@ -202,11 +203,8 @@ class SnapshotStore:
             raw = path.read_bytes()
         except OSError as error:
             raise SnapshotError(f"{path}: not a per-source record file ({error})") from None
-        try:  # parsed and validated in one pass, like records.json (1,000 records: 37 -> 22 ms)
-            with no_cycle_collection():
-                return ProgramsBySource.validate_json(raw)
-        except ValidationError:
-            pass  # the slower path below says what is wrong, in the words it always used
+        if (fast := _validated(ProgramsBySource, raw)) is not None:  # 1,000 records: 37 -> 22 ms
+            return fast
         try:
             data = json.loads(raw)
             return {source: ProgramList.validate_python(records) for source, records in data.items()}
@@ -450,12 +448,8 @@ def load_records(path: Path) -> list[Program]:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise SnapshotError(f"{path}: no such snapshot or record file") from None
-    if raw.lstrip()[:1] == b"[":  # a list of records: parsed and validated in one pass, like records.json
-        try:
-            with no_cycle_collection():
-                return ProgramList.validate_json(raw)
-        except ValidationError:
-            pass  # the slower path below says what is wrong, in the words it always used
+    if raw.lstrip()[:1] == b"[" and (fast := _validated(ProgramList, raw)) is not None:  # a list of records
+        return fast
     try:
         data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
@@ -467,6 +461,16 @@ def load_records(path: Path) -> list[Program]:
             return ProgramList.validate_python(data)
     except ValidationError as error:
         raise SnapshotError(f"{path}: not a list of program records ({error.error_count()} errors)") from None
+
+
+def _validated(adapter: TypeAdapter[T], raw: bytes) -> T | None:
+    """The JSON parsed and validated in one pass, as records.json is; None when it is not valid, so
+    that the slower path can say what is wrong in the words it always used."""
+    try:
+        with no_cycle_collection():
+            return adapter.validate_json(raw)
+    except ValidationError:
+        return None
 
 
 def _write_file(path: Path, data: bytes, *, sync: bool = True) -> None:
