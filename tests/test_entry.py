@@ -5,6 +5,7 @@ test process has loaded everything."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -67,9 +68,15 @@ def test_the_snapshots_folder_is_the_one_the_run_command_resolves(
     assert resolved(["--snapshots", "empty"]) == Path("empty") and first_run(["run", "--snapshots", "empty"])
 
 
-def _last_line(code: str) -> list[str]:
+def _last_line(code: str, **environment: str) -> list[str]:
     """The words of the last line the code prints, in a fresh interpreter."""
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **environment},
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()[-1].split()
 
@@ -104,3 +111,13 @@ def test_a_later_run_and_other_commands_start_no_forkserver(tmp_path: Path) -> N
     for args, exit_status in ((later, "2"), (["--version"], "0")):
         _, status, started, *_ = _last_line(PROBE.format(args=args))
         assert (status, started) == (exit_status, "False"), args
+
+
+def test_a_forkserver_that_cannot_start_early_does_not_stop_the_command(tmp_path: Path) -> None:
+    """Starting it early is only sooner: a failure there is left to where the forkserver is used. Here
+    its socket cannot be made (a temporary folder too deep for a Unix socket's address)."""
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    args = ["run", "--sources", str(tmp_path / "missing"), "--snapshots", str(tmp_path / "snapshots")]
+    _, status, started, *_ = _last_line(PROBE.format(args=args), TMPDIR=str(deep))
+    assert (status, started) == ("2", "False")  # the run went on to its own error: no sources.toml

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -143,6 +145,78 @@ def test_an_extraction_error_comes_back_with_its_kind() -> None:
         assert caught.value.kind is ErrorKind.GARBAGE and str(caught.value) == "page.html: not HTML"
         with pytest.raises(EmptyExtractError):
             empty.result()
+
+
+def _deep_temporary_folder(tmp_path: Path) -> Path:
+    """A TMPDIR too deep for a Unix socket's address (108 bytes): the forkserver cannot listen there."""
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    return deep
+
+
+NO_PROCESS = """
+from ingest.errors import ExtractError
+from ingest.isolation import ExtractLimits, ExtractPool, run_limited
+try:
+    run_limited(len, (b"x",), {}, limits=ExtractLimits(), what="doc.pdf")
+except ExtractError as error:
+    print(error.kind, error)
+with ExtractPool(ExtractLimits(), workers=2) as pool:
+    futures = [pool.submit(len, (b"x",), {}, what=f"page{n}.html") for n in range(3)]
+for future in futures:
+    print(future.exception().kind, future.exception())
+"""
+
+
+def test_when_no_extraction_process_can_start_each_document_fails_saying_why(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", NO_PROCESS],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TMPDIR": str(_deep_temporary_folder(tmp_path))},
+    )
+    assert done.returncode == 0, done.stderr
+    why = (
+        ": the limited extraction process could not be started (AF_UNIX path too long); "
+        "[extract] isolate = false in sources.toml reads documents in the run's own process"
+    )
+    assert done.stdout.splitlines() == [f"extract {what}{why}" for what in ("doc.pdf", *PAGE_NAMES)]
+
+
+PAGE_NAMES = ("page0.html", "page1.html", "page2.html")
+
+
+def test_a_run_whose_extraction_processes_cannot_start_fails_its_pdf_source_and_goes_on(
+    tmp_path: Path,
+) -> None:
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    bundled = Path(__file__).resolve().parents[1] / "sources" / "funding-programs-overseas-2025-04.pdf"
+    (sources / "reference.pdf").write_bytes(bundled.read_bytes())
+    (sources / "sources.toml").write_text(
+        '[[source]]\nid = "reference-pdf"\nkind = "pdf"\npath = "reference.pdf"\n'
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ingest",
+            "run",
+            "--sources",
+            str(sources),
+            "--snapshots",
+            str(tmp_path / "s"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TMPDIR": str(_deep_temporary_folder(tmp_path))},
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    failed = f"reference-pdf: FAILED (extract) {sources / 'reference.pdf'}: the limited extraction process"
+    assert f"{failed} could not be started (AF_UNIX path too long)" in done.stderr
+    assert len(list((tmp_path / "s").glob("*/manifest.json"))) == 1  # the run's snapshot says so
 
 
 # -- website sources read through the pool ------------------------------------------------------------

@@ -16,7 +16,10 @@ from ingest import forkserver
 
 def main(argv: list[str] | None = None) -> int:
     if first_run(sys.argv[1:] if argv is None else argv):
-        forkserver.start()
+        try:
+            forkserver.start()
+        except Exception:  # only ever sooner: where it is needed, starting it fails that source, clearly
+            pass
     from ingest.cli import main as command
 
     status = command(argv)

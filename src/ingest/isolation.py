@@ -84,8 +84,13 @@ def run_limited(
     child = context.Process(  # type: ignore[attr-defined]
         target=_child, args=(sender, limits, function, args, kwargs), daemon=True
     )
-    child.start()
-    sender.close()
+    try:
+        child.start()
+    except OSError as error:
+        receiver.close()
+        raise _not_started(what, error) from None
+    finally:
+        sender.close()
     try:
         if not receiver.poll(limits.wall_seconds):
             raise _took_too_long(what, limits)
@@ -106,6 +111,14 @@ def run_limited(
 def _took_too_long(what: str, limits: ExtractLimits) -> ExtractError:
     return ExtractError(
         f"{what}: extraction took longer than {limits.wall_seconds:g} s and was stopped", ErrorKind.TOO_LARGE
+    )
+
+
+def _not_started(what: str, error: OSError) -> ExtractError:
+    return ExtractError(
+        f"{what}: the limited extraction process could not be started ({error}); "
+        "[extract] isolate = false in sources.toml reads documents in the run's own process",
+        ErrorKind.EXTRACT,
     )
 
 
@@ -223,6 +236,7 @@ class ExtractPool:
 
     def _dispatch(self) -> None:
         workers: dict[Connection, _Worker] = {}
+        not_started: OSError | None = None
         try:
             while True:
                 with self._lock:
@@ -247,6 +261,8 @@ class ExtractPool:
                         del workers[connection]
                         worker.time_out()
                         self._requeue(worker)
+        except _NotStarted as failure:  # no worker could be started: every document fails, saying why
+            not_started = failure.error
         finally:
             for worker in workers.values():
                 worker.stop()
@@ -256,7 +272,11 @@ class ExtractPool:
                 self._queue.clear()
             for task in pending:  # cancelled, or this thread failed: fail what is left, never hang
                 if not task.future.done():
-                    task.future.set_exception(ExtractError(f"{task.what}: not extracted, the pool stopped"))
+                    task.future.set_exception(
+                        _not_started(task.what, not_started)
+                        if not_started
+                        else ExtractError(f"{task.what}: not extracted, the pool stopped")
+                    )
 
     def _hand_out(self, workers: dict[Connection, _Worker]) -> None:
         """Queued tasks to workers: an idle one first, then a new one, then, when the task's message
@@ -273,7 +293,13 @@ class ExtractPool:
             if idle:
                 worker = idle[0]
             elif len(workers) < self._size:  # the first start waits for the forkserver
-                worker = _Worker.start(self._limits)
+                try:
+                    worker = _Worker.start(self._limits)
+                except OSError as error:
+                    if not workers:
+                        raise _NotStarted(error) from None
+                    self._size = len(workers)  # go on with the workers there are
+                    continue
                 workers[worker.connection] = worker
             else:
                 queued = [w for w in workers.values() if len(w.tasks) == 1 and len(message) <= w.buffered]
@@ -289,6 +315,11 @@ class ExtractPool:
         with self._lock:
             self._queue.extendleft(reversed(worker.tasks))
         worker.tasks.clear()
+
+
+class _NotStarted(Exception):
+    def __init__(self, error: OSError) -> None:
+        self.error = error
 
 
 def _busy(workers: dict[Connection, _Worker]) -> bool:
@@ -326,8 +357,13 @@ class _Worker:
         process = forkserver.context().Process(  # type: ignore[attr-defined]
             target=_serve, args=(theirs, limits), daemon=True, name="ingest-extract"
         )
-        process.start()
-        theirs.close()
+        try:
+            process.start()
+        except OSError:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
         return cls(process, ours, limits)
 
     def assign(self, task: _Task, message: bytes) -> None:
