@@ -9,8 +9,11 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ingest.fetch import Fetcher, FetchRequest, FetchResult, FetchSettings
+from ingest.fetch import Fetcher, FetchRequest, FetchResult, FetchSettings, basic_authorization
 from site_server import serve_handler
 from test_fetch import FAST, JST, PAGE
 
@@ -89,3 +92,14 @@ def test_netrc_credentials_are_sent_with_every_page(
     with recording_server(seen) as site:
         fetch_pages(site, 2)
     assert [auth for _, auth in seen] == ["Basic cmVhZGVyOnMzY3JldA=="] * 2  # base64 of reader:s3cret
+
+
+LATIN1 = st.text(st.characters(max_codepoint=0xFF), max_size=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(LATIN1, LATIN1)
+def test_basic_credentials_make_the_header_requests_makes(username: str, password: str) -> None:
+    prepared = requests.Request("GET", "https://www.jst.go.jp/").prepare()
+    requests.auth.HTTPBasicAuth(username, password)(prepared)
+    assert basic_authorization(username, password) == prepared.headers["Authorization"]

@@ -15,6 +15,7 @@ keeps the original host names: tests run the whole stack against local servers t
 
 from __future__ import annotations
 
+import base64
 import math
 import os
 import re
@@ -37,7 +38,6 @@ from urllib.robotparser import RobotFileParser
 import requests
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from requests.adapters import HTTPAdapter
-from requests.auth import _basic_auth_str
 from requests.cookies import RequestsCookieJar, extract_cookies_to_jar, get_cookie_header
 from requests.models import PreparedRequest
 from requests.utils import (
@@ -639,7 +639,7 @@ class _Session:
             known = _Route(
                 proxy=select_proxy(url, requests.utils.get_environ_proxies(url, no_proxy=None)),
                 verify=bundle or True,
-                auth=_basic_auth_str(*netrc) if netrc else None,
+                auth=basic_authorization(*netrc) if netrc else None,
                 origin=_unchanged_origin(parts.scheme, parts.netloc),
             )
             with self._routes_lock:
@@ -678,7 +678,7 @@ class _Session:
             authorization: str | None = route.auth
         else:
             credentials = get_auth_from_url(url)
-            authorization = _basic_auth_str(*credentials) if any(credentials) else None
+            authorization = basic_authorization(*credentials) if any(credentials) else None
         connection = _Connection(
             manager=manager,
             host=host,
@@ -1066,6 +1066,12 @@ def _require_http(url: str) -> None:
 
 def _host_name(url: str) -> str:
     return (urlsplit(url).hostname or "").rstrip(".")
+
+
+def basic_authorization(username: str, password: str) -> str:
+    """The Authorization header requests' HTTPBasicAuth sends for these credentials (latin-1 encoded,
+    as it encodes them)."""
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode("latin1")).decode("ascii")
 
 
 def _host_key(url: str) -> str:
