@@ -266,7 +266,7 @@ def _day(moment: datetime) -> str:
 
 
 def _soup(content: bytes, content_type: str | None) -> BeautifulSoup:
-    from bs4 import BeautifulSoup  # only a paired page needs it: not at every run's start-up
+    from ingest.extract.tree import parse_html  # only a paired page needs it: not at every run's start-up
 
     text, _encoding = decode_html(content, content_type)
-    return BeautifulSoup(text, "lxml")
+    return parse_html(text)

@@ -15,12 +15,13 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 
 from ingest.errors import ExtractError
 from ingest.extract.contacts import find_contacts
 from ingest.extract.decode import decode_html
 from ingest.extract.periods import call_period, parse_fiscal_year
+from ingest.extract.tree import parse_html
 from ingest.models import CallPeriod, Contact, Document
 from ingest.normalize import clean_text
 
@@ -51,7 +52,7 @@ class DocumentLink:
 def document_links(content: bytes, *, url: str, content_type: str | None = None) -> list[DocumentLink]:
     """The call guidelines a page links to: PDF links whose text names a guideline, in page order."""
     text, _encoding = decode_html(content, content_type)
-    soup = BeautifulSoup(text, "lxml")
+    soup = parse_html(text)
     found: dict[str, DocumentLink] = {}
     for anchor in soup.find_all("a", href=True):
         href = str(anchor["href"]).strip()
