@@ -163,6 +163,8 @@ except ExtractError as error:
     print(error.kind, error)
 with ExtractPool(ExtractLimits(), workers=2) as pool:
     futures = [pool.submit(len, (b"x",), {}, what=f"page{n}.html") for n in range(3)]
+    futures[0].exception(timeout=60)  # the pool has given up by now: what comes later fails alike
+    futures += [pool.submit(len, (b"x",), {}, what=f"page{n}.html") for n in range(3, 5)]
 for future in futures:
     print(future.exception().kind, future.exception())
 """
@@ -184,7 +186,7 @@ def test_when_no_extraction_process_can_start_each_document_fails_saying_why(tmp
     assert done.stdout.splitlines() == [f"extract {what}{why}" for what in ("doc.pdf", *PAGE_NAMES)]
 
 
-PAGE_NAMES = ("page0.html", "page1.html", "page2.html")
+PAGE_NAMES = tuple(f"page{n}.html" for n in range(5))
 
 
 def test_a_run_whose_extraction_processes_cannot_start_fails_its_pdf_source_and_goes_on(
@@ -437,3 +439,36 @@ def test_an_interrupted_run_stops_its_workers_at_once() -> None:
     for future in futures:
         with pytest.raises(ExtractError, match="not extracted, the pool stopped"):
             future.result(timeout=0)
+
+
+def test_a_run_whose_pool_cannot_start_fails_each_page_saying_why_and_writes_its_snapshot(
+    tmp_path: Path,
+) -> None:
+    """Enough pages for the pool, and no worker can start: every source fails as `extract` with the
+    reason, the run goes on to its snapshot, and no traceback stops it."""
+    sources = _sources(tmp_path / "sources", isolate=True)
+    with _serve(_pages(PAGES)) as mirror:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ingest",
+                "run",
+                "--sources",
+                str(sources),
+                "--snapshots",
+                str(tmp_path / "s"),
+                "--rewrite-host",
+                f"{HOST}={mirror}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "TMPDIR": str(_deep_temporary_folder(tmp_path))},
+        )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    failed = [line for line in done.stderr.splitlines() if "FAILED (extract)" in line]
+    assert len(failed) == PAGES
+    assert all("could not be started (AF_UNIX path too long)" in line for line in failed)
+    (manifest,) = (tmp_path / "s").glob("*/manifest.json")
+    assert {s["status"] for s in json.loads(manifest.read_text())["sources"]} == {"failed"}

@@ -199,6 +199,7 @@ class ExtractPool:
         self._wake_receiver, self._wake_sender = multiprocessing.Pipe(duplex=False)
         self._closing = False
         self._cancelled = False
+        self._not_started: OSError | None = None  # why no worker could be started, once none could
         self._thread = threading.Thread(target=self._dispatch, name="ingest-extract-pool", daemon=True)
         self._thread.start()
 
@@ -209,6 +210,9 @@ class ExtractPool:
         ExtractError keeps its kind) or the ExtractError of a limit exceeded."""
         task = _Task(function, args, kwargs, what, Future())
         with self._lock:
+            if self._not_started is not None:  # every document fails alike, as it is handed in
+                task.future.set_exception(_not_started(what, self._not_started))
+                return task.future
             if self._closing:
                 raise RuntimeError("the extraction pool is closed")
             self._queue.append(task)
@@ -236,7 +240,6 @@ class ExtractPool:
 
     def _dispatch(self) -> None:
         workers: dict[Connection, _Worker] = {}
-        not_started: OSError | None = None
         try:
             while True:
                 with self._lock:
@@ -262,7 +265,8 @@ class ExtractPool:
                         worker.time_out()
                         self._requeue(worker)
         except _NotStarted as failure:  # no worker could be started: every document fails, saying why
-            not_started = failure.error
+            with self._lock:
+                self._not_started = failure.error
         finally:
             for worker in workers.values():
                 worker.stop()
@@ -273,8 +277,8 @@ class ExtractPool:
             for task in pending:  # cancelled, or this thread failed: fail what is left, never hang
                 if not task.future.done():
                     task.future.set_exception(
-                        _not_started(task.what, not_started)
-                        if not_started
+                        _not_started(task.what, self._not_started)
+                        if self._not_started
                         else ExtractError(f"{task.what}: not extracted, the pool stopped")
                     )
 
