@@ -154,6 +154,30 @@ def _deep_temporary_folder(tmp_path: Path) -> Path:
     return deep
 
 
+def _run_without_extraction_processes(sources: Path, tmp_path: Path, *options: str) -> str:
+    """`ingest run` into tmp_path/s where no extraction process can start; its stderr. It must still
+    succeed, with no traceback."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ingest",
+            "run",
+            "--sources",
+            str(sources),
+            "--snapshots",
+            str(tmp_path / "s"),
+            *options,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TMPDIR": str(_deep_temporary_folder(tmp_path))},
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    return done.stderr
+
+
 NO_PROCESS = """
 from ingest.errors import ExtractError
 from ingest.isolation import ExtractLimits, ExtractPool, run_limited
@@ -199,25 +223,9 @@ def test_a_run_whose_extraction_processes_cannot_start_fails_its_pdf_source_and_
     (sources / "sources.toml").write_text(
         '[[source]]\nid = "reference-pdf"\nkind = "pdf"\npath = "reference.pdf"\n'
     )
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ingest",
-            "run",
-            "--sources",
-            str(sources),
-            "--snapshots",
-            str(tmp_path / "s"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "TMPDIR": str(_deep_temporary_folder(tmp_path))},
-    )
-    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    stderr = _run_without_extraction_processes(sources, tmp_path)
     failed = f"reference-pdf: FAILED (extract) {sources / 'reference.pdf'}: the limited extraction process"
-    assert f"{failed} could not be started (AF_UNIX path too long)" in done.stderr
+    assert f"{failed} could not be started (AF_UNIX path too long)" in stderr
     assert len(list((tmp_path / "s").glob("*/manifest.json"))) == 1  # the run's snapshot says so
 
 
@@ -448,26 +456,8 @@ def test_a_run_whose_pool_cannot_start_fails_each_page_saying_why_and_writes_its
     reason, the run goes on to its snapshot, and no traceback stops it."""
     sources = _sources(tmp_path / "sources", isolate=True)
     with _serve(_pages(PAGES)) as mirror:
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "ingest",
-                "run",
-                "--sources",
-                str(sources),
-                "--snapshots",
-                str(tmp_path / "s"),
-                "--rewrite-host",
-                f"{HOST}={mirror}",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            env={**os.environ, "TMPDIR": str(_deep_temporary_folder(tmp_path))},
-        )
-    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
-    failed = [line for line in done.stderr.splitlines() if "FAILED (extract)" in line]
+        stderr = _run_without_extraction_processes(sources, tmp_path, "--rewrite-host", f"{HOST}={mirror}")
+    failed = [line for line in stderr.splitlines() if "FAILED (extract)" in line]
     assert len(failed) == PAGES
     assert all("could not be started (AF_UNIX path too long)" in line for line in failed)
     (manifest,) = (tmp_path / "s").glob("*/manifest.json")
