@@ -1,6 +1,6 @@
 """The forkserver that extraction children and pool workers are forked from, with the extractors
 imported once. Imports nothing but the standard library, so that the `ingest` command can start it
-before it loads anything itself (see `ingest.entry`)."""
+before it loads anything itself (see `ingest.__main__`)."""
 
 from __future__ import annotations
 
